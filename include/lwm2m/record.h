@@ -18,6 +18,7 @@ extern "C" {
 typedef struct lwm2m_record {
     lwm2m_path path;
     lwm2m_value value;
+    double time; /* SenML/LwM2M JSON time of the value, seconds (bt + t); 0 = none */
 } lwm2m_record;
 
 /* Caller-owned array of records that decoders append to. */
@@ -36,7 +37,7 @@ static inline lwm2m_record_list lwm2m_record_list_init(lwm2m_record *items, size
     return l;
 }
 
-/* Appends a record; LWM2M_ERR_NOMEM when the list is full. */
+/* Appends a record with time 0; LWM2M_ERR_NOMEM when the list is full. */
 int lwm2m_record_list_add(lwm2m_record_list *l, const lwm2m_path *path, const lwm2m_value *value);
 
 /* Stable sort by path (lwm2m_path_compare), keeping the order of records with equal paths. */

@@ -8,6 +8,7 @@ int lwm2m_record_list_add(lwm2m_record_list *l, const lwm2m_path *path, const lw
         return LWM2M_ERR_NOMEM;
     l->items[l->count].path = *path;
     l->items[l->count].value = *value;
+    l->items[l->count].time = 0;
     l->count++;
     return LWM2M_OK;
 }
