@@ -1,4 +1,4 @@
-/* Object definitions (OMA DDF): built in from registry/*.xml at build time, or loaded at run
+/* Object definitions (OMA DDF): built in from the registry XML files at build time, or loaded at run
  * time from a directory of DDF XML files. */
 #ifndef LWM2M_OBJDEF_H
 #define LWM2M_OBJDEF_H

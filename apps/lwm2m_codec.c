@@ -1,0 +1,348 @@
+/* lwm2m-codec: converts an LwM2M payload between content formats (stdin to stdout). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwm2m/codec.h"
+#include "lwm2m/ddf.h"
+#include "lwm2m/error.h"
+#include "lwm2m/link.h"
+#include "lwm2m/objdef.h"
+
+#define PROG "lwm2m-codec"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: " PROG " --from FORMAT --to FORMAT [--path /o[/i[/r[/ri]]]]\n"
+            "                   [--object-dir DIR] [--hex | --hex-in | --hex-out]\n"
+            "\n"
+            "Reads an LwM2M payload on stdin and writes it on stdout in another format.\n"
+            "\n"
+            "Formats: text, opaque, tlv, json (LwM2M JSON 11543), senml-json, senml-cbor,\n"
+            "         cbor (LwM2M CBOR 11544), link (CoRE link format, to link only);\n"
+            "         or the numeric Content-Format.\n"
+            "\n"
+            "  -f, --from FORMAT     format of the input\n"
+            "  -t, --to FORMAT       format of the output\n"
+            "  -p, --path PATH       request path the payload belongs to (default: \"/\" to\n"
+            "                        read; to write, the records' common path down to the\n"
+            "                        instance level)\n"
+            "  -d, --object-dir DIR  load object definitions (OMA DDF XML) from DIR, in\n"
+            "                        addition to the built-in objects 0-5\n"
+            "  -x, --hex             binary formats (tlv, opaque, senml-cbor, cbor) are read\n"
+            "                        and written as hex text\n"
+            "      --hex-in          only the input is hex\n"
+            "      --hex-out         only the output is hex\n"
+            "  -h, --help            this help\n"
+            "\n"
+            "Exit status: 0 converted, 1 bad input (one line on stderr with the byte offset\n"
+            "and the cause), 2 bad usage or I/O error.\n");
+}
+
+static int is_binary(lwm2m_format f)
+{
+    return f == LWM2M_FORMAT_TLV || f == LWM2M_FORMAT_OPAQUE || f == LWM2M_FORMAT_SENML_CBOR ||
+           f == LWM2M_FORMAT_LWM2M_CBOR || f == LWM2M_FORMAT_CBOR;
+}
+
+static int read_all(FILE *in, uint8_t **out, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (buf == NULL)
+        return -1;
+    for (;;) {
+        if (n == cap) {
+            uint8_t *grown = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+            if (grown == NULL) {
+                free(buf);
+                return -1;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, in);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(in)) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int hex_nibble(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Hex text (whitespace between bytes allowed) to bytes, in place. On error *bad_at is the
+ * offset of the offending character. */
+static int unhex(uint8_t *buf, size_t len, size_t *out_len, size_t *bad_at)
+{
+    size_t o = 0;
+    int hi = -1;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = buf[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            if (hi >= 0) {
+                *bad_at = i;
+                return -1;
+            }
+            continue;
+        }
+        int v = hex_nibble(c);
+        if (v < 0) {
+            *bad_at = i;
+            return -1;
+        }
+        if (hi < 0) {
+            hi = v;
+        } else {
+            buf[o++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (hi >= 0) {
+        *bad_at = len;
+        return -1;
+    }
+    *out_len = o;
+    return 0;
+}
+
+static void write_hex(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%02x%s", p[i], i + 1 < n ? " " : "");
+    printf("\n");
+}
+
+/* Default encode base: the records' common path, no deeper than the instance level. */
+static lwm2m_path common_base(const lwm2m_record *recs, size_t n)
+{
+    if (n == 0)
+        return lwm2m_path_root();
+    lwm2m_path p = lwm2m_path_truncate(&recs[0].path, 2);
+    for (size_t i = 1; i < n; i++) {
+        uint8_t k = 0;
+        while (k < p.len && k < recs[i].path.len && recs[i].path.id[k] == p.id[k])
+            k++;
+        p = lwm2m_path_truncate(&p, k);
+    }
+    return p;
+}
+
+/* Re-writes a link-format payload in canonical form. */
+static int convert_links(const uint8_t *in, size_t len, lwm2m_buf *out, lwm2m_codec_error *err)
+{
+    lwm2m_link_reader rd;
+    lwm2m_link_reader_init(&rd, (const char *)in, len);
+    lwm2m_link link;
+    bool first = true;
+    int rc;
+    while ((rc = lwm2m_link_next(&rd, &link, err)) > 0) {
+        rc = lwm2m_link_write_raw(out, &link, first);
+        if (rc != LWM2M_OK)
+            return rc;
+        first = false;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *from_name = NULL, *to_name = NULL, *path_arg = NULL, *object_dir = NULL;
+    int hex_in = 0, hex_out = 0;
+    enum { OPT_HEX_IN = 256, OPT_HEX_OUT };
+    static const struct option opts[] = {
+        {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
+        {"path", required_argument, NULL, 'p'}, {"object-dir", required_argument, NULL, 'd'},
+        {"hex", no_argument, NULL, 'x'},        {"hex-in", no_argument, NULL, OPT_HEX_IN},
+        {"hex-out", no_argument, NULL, OPT_HEX_OUT}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:t:p:d:xh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            from_name = optarg;
+            break;
+        case 't':
+            to_name = optarg;
+            break;
+        case 'p':
+            path_arg = optarg;
+            break;
+        case 'd':
+            object_dir = optarg;
+            break;
+        case 'x':
+            hex_in = hex_out = 1;
+            break;
+        case OPT_HEX_IN:
+            hex_in = 1;
+            break;
+        case OPT_HEX_OUT:
+            hex_out = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
+        return 2;
+    }
+    if (from_name == NULL || to_name == NULL) {
+        fprintf(stderr, PROG ": --from and --to are required (try --help)\n");
+        return 2;
+    }
+    lwm2m_format from, to;
+    if (lwm2m_format_from_name(from_name, &from) != LWM2M_OK) {
+        fprintf(stderr, PROG ": unknown format '%s' (try --help)\n", from_name);
+        return 2;
+    }
+    if (lwm2m_format_from_name(to_name, &to) != LWM2M_OK) {
+        fprintf(stderr, PROG ": unknown format '%s' (try --help)\n", to_name);
+        return 2;
+    }
+    if ((from == LWM2M_FORMAT_LINK) != (to == LWM2M_FORMAT_LINK)) {
+        fprintf(stderr, PROG ": the link format converts only to and from link\n");
+        return 2;
+    }
+    lwm2m_path base = lwm2m_path_root();
+    if (path_arg != NULL) {
+        int rc = lwm2m_path_parse(path_arg, strlen(path_arg), &base);
+        if (rc != LWM2M_OK) {
+            fprintf(stderr, PROG ": bad --path '%s': %s\n", path_arg, lwm2m_strerror(rc));
+            return 2;
+        }
+    }
+
+    lwm2m_ddf_set *ddf = NULL;
+    lwm2m_objdef_list extra = {NULL, 0};
+    if (object_dir != NULL) {
+        char errbuf[256];
+        ddf = lwm2m_ddf_set_new();
+        if (ddf == NULL || lwm2m_ddf_load_dir(ddf, object_dir, errbuf, sizeof errbuf) != 0) {
+            fprintf(stderr, PROG ": --object-dir %s: %s\n", object_dir,
+                    ddf ? errbuf : "out of memory");
+            lwm2m_ddf_set_free(ddf);
+            return 2;
+        }
+        extra = lwm2m_ddf_set_list(ddf);
+    }
+
+    int status = 2;
+    uint8_t *in = NULL, *recs_mem = NULL, *arena_mem = NULL, *out_mem = NULL;
+    size_t len = 0;
+    if (read_all(stdin, &in, &len) != 0) {
+        fprintf(stderr, PROG ": cannot read stdin: %s\n", strerror(errno));
+        goto done;
+    }
+    if (hex_in && is_binary(from)) {
+        size_t bad_at = 0;
+        if (unhex(in, len, &len, &bad_at) != 0) {
+            fprintf(stderr, PROG ": hex input: byte %zu: not a hex digit pair\n", bad_at);
+            status = 1;
+            goto done;
+        }
+    }
+
+    /* Every record takes at least one input byte, and no unescaping grows the data. */
+    size_t max_recs = len + 1;
+    lwm2m_record *recs = calloc(max_recs, sizeof *recs);
+    recs_mem = (uint8_t *)recs;
+    arena_mem = malloc(len + 64);
+    if (recs == NULL || arena_mem == NULL) {
+        fprintf(stderr, PROG ": out of memory\n");
+        goto done;
+    }
+    lwm2m_arena arena = lwm2m_arena_init(arena_mem, len + 64);
+    lwm2m_record_list list = lwm2m_record_list_init(recs, max_recs);
+    lwm2m_types types = {lwm2m_objdef_type_of, &extra};
+    lwm2m_codec_error err = {0, NULL};
+
+    size_t out_cap = len * 8 + 1024;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        free(out_mem);
+        out_mem = malloc(out_cap);
+        if (out_mem == NULL) {
+            fprintf(stderr, PROG ": out of memory\n");
+            goto done;
+        }
+        lwm2m_buf out = lwm2m_buf_init(out_mem, out_cap);
+        int rc;
+        if (from == LWM2M_FORMAT_LINK) {
+            rc = convert_links(in, len, &out, &err);
+            if (rc != LWM2M_OK && rc != LWM2M_ERR_OVERFLOW) {
+                fprintf(stderr, PROG ": link: byte %zu: %s\n", err.offset,
+                        err.reason ? err.reason : lwm2m_strerror(rc));
+                status = 1;
+                goto done;
+            }
+        } else {
+            list.count = 0;
+            lwm2m_arena_reset(&arena);
+            rc = lwm2m_decode(from, &base, in, len, &types, &arena, &list, &err);
+            if (rc != LWM2M_OK) {
+                fprintf(stderr, PROG ": %s: byte %zu: %s\n", from_name, err.offset,
+                        err.reason ? err.reason : lwm2m_strerror(rc));
+                status = 1;
+                goto done;
+            }
+            lwm2m_record_sort(list.items, list.count);
+            lwm2m_path out_base = path_arg ? base : common_base(list.items, list.count);
+            rc = lwm2m_encode(to, &out_base, list.items, list.count, &out, &err);
+            if (rc != LWM2M_OK && rc != LWM2M_ERR_OVERFLOW) {
+                char p[LWM2M_PATH_STR_MAX] = "?";
+                if (err.offset < list.count)
+                    lwm2m_path_format(&list.items[err.offset].path, p, sizeof p);
+                fprintf(stderr, PROG ": %s: cannot encode record %s: %s\n", to_name, p,
+                        err.reason ? err.reason : lwm2m_strerror(rc));
+                status = 1;
+                goto done;
+            }
+        }
+        if (lwm2m_buf_overflowed(&out)) {
+            out_cap = out.len;
+            continue;
+        }
+        if (hex_out && is_binary(to))
+            write_hex(out.data, out.len);
+        else
+            fwrite(out.data, 1, out.len, stdout);
+        if (fflush(stdout) != 0) {
+            fprintf(stderr, PROG ": cannot write stdout: %s\n", strerror(errno));
+            goto done;
+        }
+        status = 0;
+        goto done;
+    }
+    fprintf(stderr, PROG ": output does not fit\n");
+done:
+    free(in);
+    free(recs_mem);
+    free(arena_mem);
+    free(out_mem);
+    lwm2m_ddf_set_free(ddf);
+    return status;
+}

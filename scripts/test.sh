@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds the fuzz harnesses with clang and the
+# project with warnings as errors, then runs every unit, black-box and bounded fuzz test with
+# CTest. The last line is CTest's summary.
+#   LWM2M_FUZZ_SECONDS=N   seconds per fuzz harness (default 5)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+"$root/scripts/install-deps.sh"
+
+fuzz_dir="$root/build/fuzz"
+fuzz_args=()
+if command -v clang >/dev/null 2>&1; then
+  CC=clang cmake -S "$root" -B "$fuzz_dir" -DLWM2M_FUZZ=ON -DLWM2M_WERROR=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+  cmake --build "$fuzz_dir" -j "$jobs" >/dev/null
+  fuzz_args=(-DLWM2M_FUZZ_BIN_DIR="$fuzz_dir" -DLWM2M_FUZZ_SECONDS="${LWM2M_FUZZ_SECONDS:-5}")
+else
+  echo "test.sh: clang not found, fuzz harnesses not run" >&2
+fi
+
+cmake -S "$root" -B "$root/build" -DLWM2M_WERROR=ON "${fuzz_args[@]}" >/dev/null
+cmake --build "$root/build" -j "$jobs" >/dev/null
+cd "$root/build"
+ctest --output-on-failure -j "$jobs"
