@@ -15,31 +15,30 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: " PROG " --from FORMAT --to FORMAT [--path /o[/i[/r[/ri]]]]\n"
-            "                   [--object-dir DIR] [--hex | --hex-in | --hex-out]\n"
-            "\n"
-            "Reads an LwM2M payload on stdin and writes it on stdout in another format.\n"
-            "\n"
-            "Formats: text, opaque, tlv, json (LwM2M JSON 11543), senml-json, senml-cbor,\n"
-            "         cbor (LwM2M CBOR 11544), link (CoRE link format, to link only);\n"
-            "         or the numeric Content-Format.\n"
-            "\n"
-            "  -f, --from FORMAT     format of the input\n"
-            "  -t, --to FORMAT       format of the output\n"
-            "  -p, --path PATH       request path the payload belongs to (default: \"/\" to\n"
-            "                        read; to write, the records' common path down to the\n"
-            "                        instance level)\n"
-            "  -d, --object-dir DIR  load object definitions (OMA DDF XML) from DIR, in\n"
-            "                        addition to the built-in objects 0-5\n"
-            "  -x, --hex             binary formats (tlv, opaque, senml-cbor, cbor) are read\n"
-            "                        and written as hex text\n"
-            "      --hex-in          only the input is hex\n"
-            "      --hex-out         only the output is hex\n"
-            "  -h, --help            this help\n"
-            "\n"
-            "Exit status: 0 converted, 1 bad input (one line on stderr with the byte offset\n"
-            "and the cause), 2 bad usage or I/O error.\n");
+    fprintf(f, "Usage: " PROG " --from FORMAT --to FORMAT [--path /o[/i[/r[/ri]]]]\n"
+               "                   [--object-dir DIR] [--hex | --hex-in | --hex-out]\n"
+               "\n"
+               "Reads an LwM2M payload on stdin and writes it on stdout in another format.\n"
+               "\n"
+               "Formats: text, opaque, tlv, json (LwM2M JSON 11543), senml-json, senml-cbor,\n"
+               "         cbor (LwM2M CBOR 11544), link (CoRE link format, to link only);\n"
+               "         or the numeric Content-Format.\n"
+               "\n"
+               "  -f, --from FORMAT     format of the input\n"
+               "  -t, --to FORMAT       format of the output\n"
+               "  -p, --path PATH       request path the payload belongs to (default: \"/\" to\n"
+               "                        read; to write, the records' common path down to the\n"
+               "                        instance level)\n"
+               "  -d, --object-dir DIR  load object definitions (OMA DDF XML) from DIR, in\n"
+               "                        addition to the built-in objects 0-5\n"
+               "  -x, --hex             binary formats (tlv, opaque, senml-cbor, cbor) are read\n"
+               "                        and written as hex text\n"
+               "      --hex-in          only the input is hex\n"
+               "      --hex-out         only the output is hex\n"
+               "  -h, --help            this help\n"
+               "\n"
+               "Exit status: 0 converted, 1 bad input (one line on stderr with the byte offset\n"
+               "and the cause), 2 bad usage or I/O error.\n");
 }
 
 static int is_binary(lwm2m_format f)
@@ -147,15 +146,17 @@ static lwm2m_path common_base(const lwm2m_record *recs, size_t n)
 }
 
 /* Re-writes a link-format payload in canonical form. */
-static int convert_links(const uint8_t *in, size_t len, lwm2m_buf *out, lwm2m_codec_error *err)
+static int convert_links(const uint8_t *in, size_t len, lwm2m_arena *arena, lwm2m_buf *out,
+                         lwm2m_codec_error *err)
 {
     lwm2m_link_reader rd;
-    lwm2m_link_reader_init(&rd, (const char *)in, len);
+    lwm2m_link_reader_init(&rd, in, len, arena);
     lwm2m_link link;
     bool first = true;
     int rc;
     while ((rc = lwm2m_link_next(&rd, &link, err)) > 0) {
-        rc = lwm2m_link_write_raw(out, &link, first);
+        rc = lwm2m_link_write_target(out, link.target, link.target_len, link.params,
+                                     link.param_count, first);
         if (rc != LWM2M_OK)
             return rc;
         first = false;
@@ -169,10 +170,14 @@ int main(int argc, char **argv)
     int hex_in = 0, hex_out = 0;
     enum { OPT_HEX_IN = 256, OPT_HEX_OUT };
     static const struct option opts[] = {
-        {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
-        {"path", required_argument, NULL, 'p'}, {"object-dir", required_argument, NULL, 'd'},
-        {"hex", no_argument, NULL, 'x'},        {"hex-in", no_argument, NULL, OPT_HEX_IN},
-        {"hex-out", no_argument, NULL, OPT_HEX_OUT}, {"help", no_argument, NULL, 'h'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"path", required_argument, NULL, 'p'},
+        {"object-dir", required_argument, NULL, 'd'},
+        {"hex", no_argument, NULL, 'x'},
+        {"hex-in", no_argument, NULL, OPT_HEX_IN},
+        {"hex-out", no_argument, NULL, OPT_HEX_OUT},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -237,18 +242,16 @@ int main(int argc, char **argv)
         }
     }
 
-    lwm2m_ddf_set *ddf = NULL;
+    lwm2m_ddf_set ddf = {0};
     lwm2m_objdef_list extra = {NULL, 0};
     if (object_dir != NULL) {
-        char errbuf[256];
-        ddf = lwm2m_ddf_set_new();
-        if (ddf == NULL || lwm2m_ddf_load_dir(ddf, object_dir, errbuf, sizeof errbuf) != 0) {
-            fprintf(stderr, PROG ": --object-dir %s: %s\n", object_dir,
-                    ddf ? errbuf : "out of memory");
-            lwm2m_ddf_set_free(ddf);
+        char errbuf[512];
+        if (lwm2m_ddf_load_dir(object_dir, &ddf, errbuf, sizeof errbuf) != 0) {
+            fprintf(stderr, PROG ": --object-dir: %s\n", errbuf);
+            lwm2m_ddf_free(&ddf);
             return 2;
         }
-        extra = lwm2m_ddf_set_list(ddf);
+        extra = lwm2m_ddf_list(&ddf);
     }
 
     int status = 2;
@@ -292,7 +295,8 @@ int main(int argc, char **argv)
         lwm2m_buf out = lwm2m_buf_init(out_mem, out_cap);
         int rc;
         if (from == LWM2M_FORMAT_LINK) {
-            rc = convert_links(in, len, &out, &err);
+            lwm2m_arena_reset(&arena);
+            rc = convert_links(in, len, &arena, &out, &err);
             if (rc != LWM2M_OK && rc != LWM2M_ERR_OVERFLOW) {
                 fprintf(stderr, PROG ": link: byte %zu: %s\n", err.offset,
                         err.reason ? err.reason : lwm2m_strerror(rc));
@@ -343,6 +347,6 @@ done:
     free(recs_mem);
     free(arena_mem);
     free(out_mem);
-    lwm2m_ddf_set_free(ddf);
+    lwm2m_ddf_free(&ddf);
     return status;
 }

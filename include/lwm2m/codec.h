@@ -76,31 +76,31 @@ int lwm2m_text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
 int lwm2m_opaque_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
                         const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                         lwm2m_codec_error *err);
-int lwm2m_opaque_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                        lwm2m_buf *out, lwm2m_codec_error *err);
+int lwm2m_opaque_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out,
+                        lwm2m_codec_error *err);
 int lwm2m_tlv_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
                      const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                      lwm2m_codec_error *err);
 int lwm2m_tlv_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out,
                      lwm2m_codec_error *err);
 int lwm2m_senml_json_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
-                            const lwm2m_types *types, lwm2m_arena *arena,
-                            lwm2m_record_list *out, lwm2m_codec_error *err);
+                            const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
+                            lwm2m_codec_error *err);
 int lwm2m_senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                             lwm2m_buf *out, lwm2m_codec_error *err);
 int lwm2m_lwm2m_json_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
-                            const lwm2m_types *types, lwm2m_arena *arena,
-                            lwm2m_record_list *out, lwm2m_codec_error *err);
+                            const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
+                            lwm2m_codec_error *err);
 int lwm2m_lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                             lwm2m_buf *out, lwm2m_codec_error *err);
 int lwm2m_senml_cbor_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
-                            const lwm2m_types *types, lwm2m_arena *arena,
-                            lwm2m_record_list *out, lwm2m_codec_error *err);
+                            const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
+                            lwm2m_codec_error *err);
 int lwm2m_senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                             lwm2m_buf *out, lwm2m_codec_error *err);
 int lwm2m_lwm2m_cbor_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
-                            const lwm2m_types *types, lwm2m_arena *arena,
-                            lwm2m_record_list *out, lwm2m_codec_error *err);
+                            const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
+                            lwm2m_codec_error *err);
 int lwm2m_lwm2m_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                             lwm2m_buf *out, lwm2m_codec_error *err);
 

@@ -133,15 +133,16 @@ typedef enum lwm2m_attr {
     LWM2M_ATTR_EPMAX,
     LWM2M_ATTR_COUNT_,
 } lwm2m_attr;
-/* "pmin", "pmax", "gt", "lt", "st", "epmin", "epmax"; lwm2m_attr_from_name returns -1 for others. */
+/* "pmin", "pmax", "gt", "lt", "st", "epmin", "epmax"; lwm2m_attr_from_name returns -1 for others.
+ */
 const char *lwm2m_attr_name(lwm2m_attr a);
 int lwm2m_attr_from_name(const char *name, size_t len);
 /* Sets (or, with `clear`, removes) an attribute. The path must exist (level 1 to 4). */
 int lwm2m_model_set_attr(lwm2m_model *m, uint16_t ssid, const lwm2m_path *path, lwm2m_attr a,
                          double value, bool clear);
 /* Attribute value on exactly this path (not inherited); LWM2M_ERR_NOT_FOUND when unset. */
-int lwm2m_model_get_attr(const lwm2m_model *m, uint16_t ssid, const lwm2m_path *path,
-                         lwm2m_attr a, double *out);
+int lwm2m_model_get_attr(const lwm2m_model *m, uint16_t ssid, const lwm2m_path *path, lwm2m_attr a,
+                         double *out);
 
 /* Writes a link-format payload for `path` in `mode` to `out`. `lwm2m_version` ("1.1") is
  * used by the bootstrap mode's "</>;lwm2m=" link; `ssid` selects whose attributes the DM mode

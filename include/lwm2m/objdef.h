@@ -1,5 +1,5 @@
-/* Object definitions (OMA DDF): built in from the registry XML files at build time, or loaded at run
- * time from a directory of DDF XML files. */
+/* Object definitions (OMA DDF): built in from the registry XML files at build time, or loaded at
+ * run time from a directory of DDF XML files. */
 #ifndef LWM2M_OBJDEF_H
 #define LWM2M_OBJDEF_H
 
@@ -35,8 +35,8 @@ typedef struct lwm2m_object_def {
     bool multiple;  /* MultipleInstances */
     bool mandatory; /* Mandatory */
     const char *name;
-    const char *version;       /* ObjectVersion, "1.0" when absent in the XML */
-    const char *lwm2m_version; /* LWM2MVersion, "1.0" when absent */
+    const char *version;                 /* ObjectVersion, "1.0" when absent in the XML */
+    const char *lwm2m_version;           /* LWM2MVersion, "1.0" when absent */
     const lwm2m_resource_def *resources; /* sorted by id */
     size_t resource_count;
 } lwm2m_object_def;

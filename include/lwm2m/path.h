@@ -11,8 +11,8 @@ extern "C" {
 #endif
 
 /* 65535 (MAX_ID) is reserved by the spec for every ID level of a path. */
-#define LWM2M_ID_MAX      65534u
-#define LWM2M_ID_RESERVED 65535u
+#define LWM2M_ID_MAX         65534u
+#define LWM2M_ID_RESERVED    65535u
 #define LWM2M_PATH_MAX_DEPTH 4
 /* "/65534/65534/65534/65534" plus NUL */
 #define LWM2M_PATH_STR_MAX 25

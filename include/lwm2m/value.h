@@ -38,12 +38,12 @@ typedef struct lwm2m_objlnk {
 typedef struct lwm2m_value {
     lwm2m_type type;
     union {
-        int64_t i;          /* INTEGER, TIME */
-        uint64_t u;         /* UNSIGNED */
-        double f;           /* FLOAT */
-        bool b;             /* BOOLEAN */
-        lwm2m_bytes bytes;  /* STRING, OPAQUE, CORELNK */
-        lwm2m_objlnk objlnk;/* OBJLNK */
+        int64_t i;           /* INTEGER, TIME */
+        uint64_t u;          /* UNSIGNED */
+        double f;            /* FLOAT */
+        bool b;              /* BOOLEAN */
+        lwm2m_bytes bytes;   /* STRING, OPAQUE, CORELNK */
+        lwm2m_objlnk objlnk; /* OBJLNK */
     } v;
 } lwm2m_value;
 

@@ -1,6 +1,7 @@
 /* Bounded JSON reader/writer shared by the SenML JSON and LwM2M JSON codecs (RFC 8259). */
 #include "codec/json_scan.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/numtext.h"
@@ -639,6 +640,12 @@ int lwm2m_json_str_objlnk(const lwm2m_json *j, const lwm2m_json_str *s, lwm2m_ob
     if (s->len > sizeof buf)
         return LWM2M_ERR_INVALID;
     lwm2m_json_str_unescape(j, s, buf);
+    /* The spec's Read /65/0 examples (SenML JSON and LwM2M JSON) write the null link in hex. */
+    if (s->len == 9 && memcmp(buf, "FFFF:FFFF", 9) == 0) {
+        out->obj = 0xFFFF;
+        out->inst = 0xFFFF;
+        return LWM2M_OK;
+    }
     size_t colon = 0;
     while (colon < s->len && buf[colon] != ':')
         colon++;
@@ -695,7 +702,8 @@ void lwm2m_json_put_string(lwm2m_buf *b, const uint8_t *s, size_t len)
         uint8_t c = s[i];
         if (c != '"' && c != '\\' && c >= 0x20)
             continue;
-        lwm2m_buf_put(b, s + run, i - run);
+        if (i > run)
+            lwm2m_buf_put(b, s + run, i - run);
         run = i + 1;
         if (c == '"' || c == '\\') {
             uint8_t e[2] = {'\\', c};
@@ -705,7 +713,8 @@ void lwm2m_json_put_string(lwm2m_buf *b, const uint8_t *s, size_t len)
             lwm2m_buf_put(b, e, 6);
         }
     }
-    lwm2m_buf_put(b, s + run, len - run);
+    if (len > run)
+        lwm2m_buf_put(b, s + run, len - run);
     lwm2m_buf_putc(b, '"');
 }
 
@@ -717,4 +726,45 @@ int lwm2m_json_put_double(lwm2m_buf *b, double d)
         return LWM2M_ERR_INVALID;
     lwm2m_buf_put(b, tmp, n);
     return LWM2M_OK;
+}
+
+void lwm2m_json_put_key(lwm2m_buf *b, const char *key)
+{
+    lwm2m_buf_putc(b, '"');
+    lwm2m_buf_puts(b, key);
+    lwm2m_buf_put(b, "\":", 2);
+}
+
+int lwm2m_json_put_number(lwm2m_buf *b, const lwm2m_value *v)
+{
+    switch (v->type) {
+    case LWM2M_TYPE_INTEGER:
+    case LWM2M_TYPE_TIME:
+        return lwm2m_buf_printf(b, "%lld", (long long)v->v.i);
+    case LWM2M_TYPE_UNSIGNED:
+        return lwm2m_buf_printf(b, "%llu", (unsigned long long)v->v.u);
+    case LWM2M_TYPE_FLOAT:
+        return lwm2m_json_put_double(b, v->v.f);
+    default:
+        return LWM2M_ERR_INVALID;
+    }
+}
+
+size_t lwm2m_json_base_name(const lwm2m_path *base, const lwm2m_path *first,
+                            char bn[LWM2M_PATH_STR_MAX + 1])
+{
+    size_t n = lwm2m_path_format(base, bn, LWM2M_PATH_STR_MAX);
+    if (base->len > 0 && (first == NULL || !lwm2m_path_equal(base, first)))
+        bn[n++] = '/';
+    bn[n] = '\0';
+    return n;
+}
+
+bool lwm2m_json_time_offset(double bt, double time, double *t)
+{
+    double d = time - bt;
+    if (d - d != 0 || bt + d != time)
+        return false;
+    *t = d;
+    return true;
 }

@@ -94,7 +94,8 @@ int lwm2m_json_str_bytes(const lwm2m_json *j, const lwm2m_json_str *s, lwm2m_are
  * Returns 0, LWM2M_ERR_INVALID (not base64) or LWM2M_ERR_NOMEM. */
 int lwm2m_json_str_base64(const lwm2m_json *j, const lwm2m_json_str *s, lwm2m_arena *arena,
                           lwm2m_bytes *out);
-/* "o:i" with decimal IDs up to 65535. Returns 0 or LWM2M_ERR_INVALID. */
+/* "o:i" with decimal IDs up to 65535, or "FFFF:FFFF" (the null link as the spec's examples
+ * write it). Returns 0 or LWM2M_ERR_INVALID. */
 int lwm2m_json_str_objlnk(const lwm2m_json *j, const lwm2m_json_str *s, lwm2m_objlnk *out);
 
 /* The path named by base name + name (either may be absent: has_* false). */
@@ -112,7 +113,21 @@ int lwm2m_json_num_value(const lwm2m_json *j, const lwm2m_json_num *n, lwm2m_typ
 bool lwm2m_utf8_valid(const uint8_t *s, size_t len);
 /* A quoted JSON string: '"' and '\\' escaped, control characters as \u00XX. */
 void lwm2m_json_put_string(lwm2m_buf *b, const uint8_t *s, size_t len);
-/* A number in the shortest form that reads back exactly; LWM2M_ERR_INVALID for NaN/inf. */
+/* A number that reads back exactly: plain digits for integral values below 1e15, else the
+ * shortest form (lwm2m_fmt_double). LWM2M_ERR_INVALID for NaN/inf. */
 int lwm2m_json_put_double(lwm2m_buf *b, double d);
+/* "key": */
+void lwm2m_json_put_key(lwm2m_buf *b, const char *key);
+/* INTEGER, TIME, UNSIGNED or FLOAT as a JSON number; LWM2M_ERR_INVALID for other types and
+ * for NaN/inf. */
+int lwm2m_json_put_number(lwm2m_buf *b, const lwm2m_value *v);
+/* The base name the encoders start with: the path of the first record when it is the request
+ * path itself, else the request path with a trailing '/' ("/" for the root), so that names
+ * stay short ("0", "6/1"). `first` may be NULL. Returns its length (bn gets a NUL). */
+size_t lwm2m_json_base_name(const lwm2m_path *base, const lwm2m_path *first,
+                            char bn[LWM2M_PATH_STR_MAX + 1]);
+/* The offset t to write for `time` against base time `bt` so that bt + t reads back as
+ * exactly `time`; false when no such t exists in doubles. */
+bool lwm2m_json_time_offset(double bt, double time, double *t);
 
 #endif

@@ -38,8 +38,8 @@ int lwm2m_opaque_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
     return LWM2M_OK;
 }
 
-int lwm2m_opaque_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
-                        lwm2m_buf *out, lwm2m_codec_error *err)
+int lwm2m_opaque_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n, lwm2m_buf *out,
+                        lwm2m_codec_error *err)
 {
     lwm2m_codec_error scratch;
     if (err == NULL)

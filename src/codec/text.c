@@ -182,6 +182,8 @@ int lwm2m_text_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
         lwm2m_path res = lwm2m_path_truncate(base, 3);
         type = types->fn(types->ctx, &res);
     }
+    if (in == NULL) /* the number parsers do pointer arithmetic even on empty input */
+        in = (const uint8_t *)"";
     size_t used = arena ? arena->used : 0;
     lwm2m_value v;
     int rc = decode_value(type, in, len, arena, &v, err);

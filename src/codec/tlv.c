@@ -253,8 +253,7 @@ static bool seen(const decoder *d, size_t from, uint8_t level, uint16_t id)
 }
 
 /* Resource instance TLVs of the multiple resource `res` in [pos, end). */
-static int decode_multiple(decoder *d, const lwm2m_path *res, size_t pos, size_t end,
-                           size_t offset)
+static int decode_multiple(decoder *d, const lwm2m_path *res, size_t pos, size_t end, size_t offset)
 {
     size_t from = d->out->count;
     while (pos < end) {
@@ -481,11 +480,13 @@ static size_t uint_size(uint64_t v)
     return 8;
 }
 
-/* A double fits in 4 bytes when the float conversion is exact; the range test first because
- * converting an out-of-range double to float is undefined behaviour. */
+/* A double fits in 4 bytes when (double)(float)f == f (NaN never does, infinities do). The
+ * range test comes first because converting an out-of-range double to float is undefined. */
 static bool fits_float(double f)
 {
-    return isfinite(f) && fabs(f) <= FLT_MAX && (double)(float)f == f;
+    if (isnan(f))
+        return false;
+    return isinf(f) || (fabs(f) <= FLT_MAX && (double)(float)f == f);
 }
 
 static int value_bytes(const lwm2m_value *v, tlv_value *out)
@@ -620,7 +621,7 @@ static int put_resource(encoder *e, size_t i, size_t j, size_t *size)
     if (e->out) {
         put_header(e->out, TLV_MULTIPLE, rid, content);
         for (size_t k = k0; k < j; k++) {
-            value_bytes(&e->recs[k].value, &tv);
+            (void)value_bytes(&e->recs[k].value, &tv); /* checked while measuring */
             put_header(e->out, TLV_RES_INSTANCE, e->recs[k].path.id[3], tv.len);
             lwm2m_buf_put(e->out, tv.ptr, tv.len);
         }
@@ -660,7 +661,7 @@ static int put_instances(encoder *e, size_t n)
         if (rc != LWM2M_OK)
             return rc;
         put_header(out, TLV_INSTANCE, e->recs[i].path.id[1], content);
-        put_resources(e, i, j, &content);
+        (void)put_resources(e, i, j, &content); /* succeeded while measuring */
         i = j;
     }
     return LWM2M_OK;

@@ -12,6 +12,13 @@ size_t lwm2m_fmt_double(double d, char *buf, size_t cap)
 {
     if (!isfinite(d) || cap < LWM2M_DOUBLE_STR_MAX)
         return 0;
+    /* Whole numbers of moderate size read better (and no longer) as plain digits: "10", not
+     * the "1e+01" that the fewest significant digits would give. */
+    if (d == floor(d) && fabs(d) < 1e15) {
+        int n = snprintf(buf, cap, "%.0f", d);
+        if (n > 0 && (size_t)n < cap && strtod(buf, NULL) == d && !(d == 0 && signbit(d)))
+            return (size_t)n;
+    }
     /* The first precision that reads back exactly; 17 always does for IEEE doubles. */
     for (int prec = 1; prec <= 17; prec++) {
         int n = snprintf(buf, cap, "%.*g", prec, d);
@@ -42,7 +49,9 @@ int lwm2m_parse_u64(const char *s, size_t len, uint64_t *out)
 
 int lwm2m_parse_i64(const char *s, size_t len, int64_t *out)
 {
-    bool neg = len > 0 && s[0] == '-';
+    if (len == 0)
+        return LWM2M_ERR_INVALID;
+    bool neg = s[0] == '-';
     uint64_t mag;
     int rc = lwm2m_parse_u64(s + neg, len - neg, &mag);
     if (rc != LWM2M_OK)
@@ -98,21 +107,15 @@ int lwm2m_parse_number(const char *s, size_t len, double *out, bool *is_integer)
     }
     if (i != len)
         return LWM2M_ERR_INVALID;
-    /* strtod needs a NUL-terminated copy; the grammar above already bounds what it reads. */
-    char tmp[512];
-    char *heap = NULL;
-    char *p = tmp;
-    if (len >= sizeof tmp) {
-        heap = malloc(len + 1);
-        if (heap == NULL)
-            return LWM2M_ERR_NOMEM;
-        p = heap;
-    }
+    /* strtod needs a NUL-terminated copy; no real number needs more than this (no malloc:
+     * codecs call this). */
+    char p[LWM2M_NUMBER_TEXT_MAX + 1];
+    if (len > LWM2M_NUMBER_TEXT_MAX)
+        return LWM2M_ERR_RANGE;
     memcpy(p, s, len);
     p[len] = '\0';
     errno = 0;
     double d = strtod(p, NULL);
-    free(heap);
     if (!isfinite(d))
         return LWM2M_ERR_RANGE;
     *out = d;

@@ -8,6 +8,9 @@
 
 #include "lwm2m/buf.h"
 
+/* Longest number literal lwm2m_parse_number accepts. */
+#define LWM2M_NUMBER_TEXT_MAX 400
+
 /* Longest output of lwm2m_fmt_double plus NUL. */
 #define LWM2M_DOUBLE_STR_MAX 32
 
@@ -21,7 +24,8 @@ size_t lwm2m_fmt_double(double d, char *buf, size_t cap);
 int lwm2m_parse_i64(const char *s, size_t len, int64_t *out);
 int lwm2m_parse_u64(const char *s, size_t len, uint64_t *out);
 /* JSON number grammar (RFC 8259 §6), any magnitude strtod accepts; LWM2M_ERR_RANGE on
- * overflow to infinity. `is_integer` tells whether it had no fraction and no exponent. */
+ * overflow to infinity or a literal longer than LWM2M_NUMBER_TEXT_MAX. `is_integer` tells whether
+ * it had no fraction and no exponent. */
 int lwm2m_parse_number(const char *s, size_t len, double *out, bool *is_integer);
 
 /* Base64 (RFC 4648): standard alphabet with '=' padding, or base64url without padding. */

@@ -545,8 +545,8 @@ static int get_draft(write_op *op, uint16_t iid, draft **out)
         if (op->mode == LWM2M_WRITE_REPLACE && instance_level) {
             /* Replace drops every writable resource the payload does not carry. */
             for (size_t r = d->inst.n_res; r-- > 0;) {
-                const lwm2m_resource_def *rd = lwm2m_objdef_resource(op->obj->def,
-                                                                     d->inst.res[r].id);
+                const lwm2m_resource_def *rd =
+                    lwm2m_objdef_resource(op->obj->def, d->inst.res[r].id);
                 if (rd == NULL || (rd->ops & LWM2M_OP_WRITE))
                     remove_res(&d->inst, d->inst.res[r].id);
             }
@@ -583,7 +583,7 @@ static int apply_record(write_op *op, const lwm2m_record *recs, size_t k)
     const lwm2m_resource_def *rd = lwm2m_objdef_resource(op->obj->def, rid);
     if (rd == NULL)
         return is_dm_mode(op->mode) ? LWM2M_ERR_INVALID : LWM2M_OK; /* bootstrap: ignore */
-    if (rd->type == LWM2M_TYPE_NONE) /* executable: holds no value */
+    if (rd->type == LWM2M_TYPE_NONE)                                /* executable: holds no value */
         return is_dm_mode(op->mode) ? LWM2M_ERR_NOT_ALLOWED : LWM2M_OK;
     if ((op->mode == LWM2M_WRITE_REPLACE || op->mode == LWM2M_WRITE_UPDATE) &&
         !(rd->ops & LWM2M_OP_WRITE))
@@ -947,7 +947,7 @@ int lwm2m_model_execute(lwm2m_model *m, const lwm2m_path *path, const uint8_t *a
 
 /* ---- attributes -------------------------------------------------------------------------- */
 
-static const char *const attr_names[LWM2M_ATTR_COUNT_] = {"pmin", "pmax", "gt",   "lt",
+static const char *const attr_names[LWM2M_ATTR_COUNT_] = {"pmin", "pmax",  "gt",   "lt",
                                                           "st",   "epmin", "epmax"};
 
 const char *lwm2m_attr_name(lwm2m_attr a)
@@ -1003,8 +1003,8 @@ int lwm2m_model_set_attr(lwm2m_model *m, uint16_t ssid, const lwm2m_path *path, 
     return LWM2M_OK;
 }
 
-int lwm2m_model_get_attr(const lwm2m_model *m, uint16_t ssid, const lwm2m_path *path,
-                         lwm2m_attr a, double *out)
+int lwm2m_model_get_attr(const lwm2m_model *m, uint16_t ssid, const lwm2m_path *path, lwm2m_attr a,
+                         double *out)
 {
     const mattr *at = (unsigned)a < LWM2M_ATTR_COUNT_ ? find_attr(m, ssid, path) : NULL;
     if (at == NULL || !(at->set & (1u << a)))
@@ -1100,8 +1100,8 @@ static void discover_object_list(const lwm2m_model *m, const lwm2m_path *path,
     }
 }
 
-static void discover_dm(const lwm2m_model *m, const mobj *o, const lwm2m_path *path,
-                        uint16_t ssid, lwm2m_buf *out, bool *first)
+static void discover_dm(const lwm2m_model *m, const mobj *o, const lwm2m_path *path, uint16_t ssid,
+                        lwm2m_buf *out, bool *first)
 {
     if (path->len == 1) {
         put_link(out, first, path);

@@ -51,9 +51,9 @@ static void test_path_parse_valid(void **state)
 static void test_path_parse_invalid(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"",      "3",      "//",     "/3/",   "/3//0", "/a",
-                                      "/3/0x", "/-1",    "/+1",    "/3 ",   " /3",   "/1/2/3/4/5",
-                                      "/3/0/", "/1.0",   "3/0"};
+    static const char *const bad[] = {"",    "3",          "//",    "/3/",  "/3//0",
+                                      "/a",  "/3/0x",      "/-1",   "/+1",  "/3 ",
+                                      " /3", "/1/2/3/4/5", "/3/0/", "/1.0", "3/0"};
     lwm2m_path p = lwm2m_path_obj(9);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = parse(bad[i], &p);
@@ -223,8 +223,12 @@ static void test_base64(void **state)
     (void)state;
     static const struct {
         const char *raw, *std, *url;
-    } v[] = {{"", "", ""},           {"f", "Zg==", "Zg"},         {"fo", "Zm8=", "Zm8"},
-             {"foo", "Zm9v", "Zm9v"}, {"foob", "Zm9vYg==", "Zm9vYg"}, {"\xfb\xff", "+/8=", "-_8"}};
+    } v[] = {{"", "", ""},
+             {"f", "Zg==", "Zg"},
+             {"fo", "Zm8=", "Zm8"},
+             {"foo", "Zm9v", "Zm9v"},
+             {"foob", "Zm9vYg==", "Zm9vYg"},
+             {"\xfb\xff", "+/8=", "-_8"}};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
         char mem[16];
         lwm2m_buf b = lwm2m_buf_init(mem, sizeof mem);

@@ -174,6 +174,7 @@ static void test_bootstrap_write_ignores_unknown_resources(void **state)
     assert_null(lwm2m_model_get(f->m, &unknown));
     /* A DM write of an unknown resource is an error. */
     lwm2m_path bad;
+    r[0] = rec(lwm2m_path_res(1, 0, 1), lwm2m_value_int(60));
     assert_int_equal(lwm2m_model_write(f->m, &base, r, 2, LWM2M_WRITE_UPDATE, &bad),
                      LWM2M_ERR_INVALID);
     assert_int_equal(bad.id[2], 999);
@@ -351,16 +352,15 @@ static void test_discover_bootstrap(void **state)
     char buf[512];
     lwm2m_buf out = lwm2m_buf_init(buf, sizeof buf);
     lwm2m_path root = lwm2m_path_root();
-    assert_int_equal(
-        lwm2m_model_discover(f->m, &root, LWM2M_DISCOVER_BOOTSTRAP, "1.1", 0, &out), 0);
+    assert_int_equal(lwm2m_model_discover(f->m, &root, LWM2M_DISCOVER_BOOTSTRAP, "1.1", 0, &out),
+                     0);
     const char *want = "</>;lwm2m=1.1,</0>;ver=1.1,</0/0>;ssid=101;uri=\"coap://s1\",</0/5>,"
                        "</1>;ver=1.1,</1/0>;ssid=101,</2>,</3/0>";
     assert_int_equal(out.len, strlen(want));
     assert_memory_equal(buf, want, out.len);
     /* Registration payload: no Security object. */
     out = lwm2m_buf_init(buf, sizeof buf);
-    assert_int_equal(lwm2m_model_discover(f->m, &root, LWM2M_DISCOVER_REGISTER, NULL, 0, &out),
-                     0);
+    assert_int_equal(lwm2m_model_discover(f->m, &root, LWM2M_DISCOVER_REGISTER, NULL, 0, &out), 0);
     want = "</1>;ver=1.1,</1/0>,</2>,</3/0>";
     assert_int_equal(out.len, strlen(want));
     assert_memory_equal(buf, want, out.len);
