@@ -81,6 +81,10 @@ size_t lwm2m_model_object_count(const lwm2m_model *m);
 uint16_t lwm2m_model_object_id_at(const lwm2m_model *m, size_t i);
 size_t lwm2m_model_instance_count(const lwm2m_model *m, uint16_t obj);
 uint16_t lwm2m_model_instance_id_at(const lwm2m_model *m, uint16_t obj, size_t i);
+/* Number and ids (ascending) of the instances of the multiple resource at `res` (/o/i/r);
+ * 0 / LWM2M_ID_RESERVED when absent. */
+size_t lwm2m_model_resource_instance_count(const lwm2m_model *m, const lwm2m_path *res);
+uint16_t lwm2m_model_resource_instance_id_at(const lwm2m_model *m, const lwm2m_path *res, size_t i);
 /* Lowest free instance id of an object, or LWM2M_ERR_NOT_FOUND / _NOMEM when none. */
 int lwm2m_model_free_instance_id(const lwm2m_model *m, uint16_t obj, uint16_t *out);
 

@@ -469,6 +469,27 @@ uint16_t lwm2m_model_instance_id_at(const lwm2m_model *m, uint16_t obj, size_t i
     return o != NULL && i < o->n_insts ? o->insts[i].id : LWM2M_ID_RESERVED;
 }
 
+static const mres *find_res_path(const lwm2m_model *m, const lwm2m_path *p)
+{
+    if (p->len != 3)
+        return NULL;
+    const mobj *o = find_obj(m, p->id[0]);
+    const minst *in = o ? find_inst(o, p->id[1]) : NULL;
+    return in ? find_res(in, p->id[2]) : NULL;
+}
+
+size_t lwm2m_model_resource_instance_count(const lwm2m_model *m, const lwm2m_path *res)
+{
+    const mres *r = find_res_path(m, res);
+    return r != NULL && r->multiple ? r->n_insts : 0;
+}
+
+uint16_t lwm2m_model_resource_instance_id_at(const lwm2m_model *m, const lwm2m_path *res, size_t i)
+{
+    const mres *r = find_res_path(m, res);
+    return r != NULL && r->multiple && i < r->n_insts ? r->insts[i].id : LWM2M_ID_RESERVED;
+}
+
 int lwm2m_model_free_instance_id(const lwm2m_model *m, uint16_t obj, uint16_t *out)
 {
     const mobj *o = find_obj(m, obj);
