@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds the fuzz harnesses with clang and the
-# project with warnings as errors, then runs every unit, black-box and bounded fuzz test with
-# CTest. The last line is CTest's summary.
+# project with warnings as errors (also with ASan + UBSan), runs the unit and black-box tests
+# under the sanitizers, then every unit, black-box and bounded fuzz test with CTest. The last
+# line is CTest's summary.
 #   LWM2M_FUZZ_SECONDS=N   seconds per fuzz harness (default 5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,14 @@ if command -v clang >/dev/null 2>&1; then
 else
   echo "test.sh: clang not found, fuzz harnesses not run" >&2
 fi
+
+# Unit and black-box tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan_dir="$root/build/asan"
+cmake -S "$root" -B "$asan_dir" -DLWM2M_WERROR=ON -DLWM2M_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+  >/dev/null
+cmake --build "$asan_dir" -j "$jobs" >/dev/null
+echo "== the same tests under ASan + UBSan:"
+(cd "$asan_dir" && ctest --output-on-failure -j "$jobs" | tail -n 3)
 
 cmake -S "$root" -B "$root/build" -DLWM2M_WERROR=ON "${fuzz_args[@]}" >/dev/null
 cmake --build "$root/build" -j "$jobs" >/dev/null
