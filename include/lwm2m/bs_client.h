@@ -1,0 +1,93 @@
+/* The client side of the Bootstrap interface as a sans-I/O transaction: the transport hands it
+ * each request of the Bootstrap Server and the current time, and sends back the response it
+ * fills. Everything written or deleted goes to a working copy of the configuration; Finish
+ * checks it (lwm2m_consistency_check) and answers 2.04 or 4.06 with the failed rule; only a
+ * successful Finish lets the caller commit the copy. A failure or a timeout leaves the live
+ * configuration, the Bootstrap-Server account included, exactly as it was. */
+#ifndef LWM2M_BS_CLIENT_H
+#define LWM2M_BS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwm2m/codec.h"
+#include "lwm2m/consistency.h"
+#include "lwm2m/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* RFC 7252 EXCHANGE_LIFETIME with default parameters: the longest wait for Finish after the
+ * last Bootstrap-Server command. */
+#define LWM2M_EXCHANGE_LIFETIME_MS 247000
+
+/* A request as the transport decoded it. */
+typedef struct lwm2m_request {
+    unsigned method;      /* lwm2m_method */
+    const char *uri_path; /* "/bs", "/", "/0/1", ... (Uri-Path options joined with '/') */
+    size_t uri_path_len;
+    const char *query; /* Uri-Query options joined with '&', may be NULL */
+    size_t query_len;
+    lwm2m_format format; /* Content-Format, LWM2M_FORMAT_NONE when absent */
+    lwm2m_format accept; /* Accept, LWM2M_FORMAT_NONE when absent */
+    const uint8_t *payload;
+    size_t payload_len;
+} lwm2m_request;
+
+/* A response, its payload written into caller memory. */
+typedef struct lwm2m_response {
+    unsigned code;       /* LWM2M_CODE_* */
+    lwm2m_format format; /* LWM2M_FORMAT_NONE when there is no payload */
+    lwm2m_buf payload;   /* set up by the caller; errors carry a diagnostic text */
+} lwm2m_response;
+
+typedef struct lwm2m_bs_client_config {
+    lwm2m_capabilities caps;
+    const char *lwm2m_version; /* "1.0", "1.1" or "1.2": Discover's lwm2m= and format rules */
+    lwm2m_format read_format;  /* Bootstrap-Read without Accept; e.g. SenML JSON */
+} lwm2m_bs_client_config;
+
+typedef enum lwm2m_bs_state {
+    LWM2M_BS_IDLE,        /* no transaction */
+    LWM2M_BS_IN_PROGRESS, /* accepting Bootstrap-Server commands */
+    LWM2M_BS_FINISHED,    /* Finish answered 2.04: commit the working copy */
+    LWM2M_BS_FAILED,      /* timed out: the working copy was discarded */
+} lwm2m_bs_state;
+
+typedef struct lwm2m_bs_client lwm2m_bs_client;
+
+/* `live` is the client's configuration; it is only read until lwm2m_bs_client_commit. */
+lwm2m_bs_client *lwm2m_bs_client_new(lwm2m_model *live, const lwm2m_bs_client_config *cfg);
+void lwm2m_bs_client_free(lwm2m_bs_client *c);
+
+/* Starts a transaction (at the Bootstrap-Request): the working copy is a clone of `live`. */
+int lwm2m_bs_client_begin(lwm2m_bs_client *c, int64_t now_ms);
+
+/* Handles one request from the Bootstrap Server. Answers 4.05 to requests that are not
+ * bootstrap operations, and 5.03 when no transaction runs. */
+void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_t now_ms,
+                            lwm2m_response *resp);
+
+/* Time by which Finish must arrive (ms), or INT64_MAX when no transaction runs. */
+int64_t lwm2m_bs_client_deadline(const lwm2m_bs_client *c);
+/* Advances time: past the deadline the transaction fails and the working copy is dropped. */
+lwm2m_bs_state lwm2m_bs_client_tick(lwm2m_bs_client *c, int64_t now_ms);
+lwm2m_bs_state lwm2m_bs_client_state(const lwm2m_bs_client *c);
+/* The diagnostic of the last 4.06 (empty when none). */
+const char *lwm2m_bs_client_last_diagnostic(const lwm2m_bs_client *c);
+/* The configuration being bootstrapped (NULL when no transaction runs). */
+const lwm2m_model *lwm2m_bs_client_working(const lwm2m_bs_client *c);
+
+/* After FINISHED: makes the working copy the live configuration, sets Last Bootstrapped
+ * (/1/x/12, seconds `now_s`) on every Server instance the session wrote, and returns to IDLE.
+ * The caller then persists `live` (lwm2m_state_save). */
+int lwm2m_bs_client_commit(lwm2m_bs_client *c, int64_t now_s);
+/* Drops a transaction in any state; `live` is untouched. */
+void lwm2m_bs_client_abort(lwm2m_bs_client *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
