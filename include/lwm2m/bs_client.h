@@ -87,6 +87,23 @@ int lwm2m_bs_client_commit(lwm2m_bs_client *c, int64_t now_s);
 /* Drops a transaction in any state; `live` is untouched. */
 void lwm2m_bs_client_abort(lwm2m_bs_client *c);
 
+/* ---- Client-initiated Bootstrap-Request ---------------------------------------------- */
+
+/* The Bootstrap-Request's Uri-Query: "ep=NAME", plus "&pct=F" for LwM2M 1.1 and later when
+ * `pct` is not LWM2M_FORMAT_NONE (TLV, SenML JSON, SenML CBOR or, 1.2, LwM2M CBOR).
+ * LWM2M_ERR_INVALID for an empty endpoint or one with '&', '=', spaces or control
+ * characters; LWM2M_ERR_UNSUPPORTED for a pct the spec does not allow. */
+int lwm2m_bs_request_query(const char *endpoint, const char *lwm2m_version, lwm2m_format pct,
+                           lwm2m_buf *out);
+
+/* When the first Bootstrap-Request may go out: `now_ms` plus the Client Hold Off Time
+ * (/0/x/11, seconds) of the Bootstrap-Server account, 0 when absent or negative. */
+int64_t lwm2m_bs_request_not_before(const lwm2m_model *live, int64_t now_ms);
+
+/* Delay before retry number `attempt` (0 for the first retry): base_s * 2^attempt, capped at
+ * max_s, plus a jitter of up to half of it taken from `random` (any 32-bit value). */
+int64_t lwm2m_bs_retry_delay_ms(uint32_t attempt, uint32_t base_s, uint32_t max_s, uint32_t random);
+
 #ifdef __cplusplus
 }
 #endif

@@ -258,6 +258,52 @@ static void test_bad_requests(void **state)
     assert_int_equal(finish(f), LWM2M_CODE_NOT_ACCEPTABLE);
 }
 
+static void test_bootstrap_request_scheduling(void **state)
+{
+    fixture *f = *state;
+    char mem[64];
+    lwm2m_buf b = lwm2m_buf_init(mem, sizeof mem);
+    assert_int_equal(lwm2m_bs_request_query("urn:imei:1234", "1.1", LWM2M_FORMAT_SENML_JSON, &b),
+                     0);
+    assert_int_equal(b.len, strlen("ep=urn:imei:1234&pct=110"));
+    assert_memory_equal(mem, "ep=urn:imei:1234&pct=110", b.len);
+    b = lwm2m_buf_init(mem, sizeof mem);
+    /* 1.0 has no pct. */
+    assert_int_equal(lwm2m_bs_request_query("dev", "1.0", LWM2M_FORMAT_TLV, &b), 0);
+    assert_int_equal(b.len, 6);
+    assert_memory_equal(mem, "ep=dev", 6);
+    b = lwm2m_buf_init(mem, sizeof mem);
+    assert_int_equal(lwm2m_bs_request_query("dev", "1.1", LWM2M_FORMAT_LWM2M_CBOR, &b),
+                     LWM2M_ERR_UNSUPPORTED);
+    assert_int_equal(lwm2m_bs_request_query("dev", "1.2", LWM2M_FORMAT_LWM2M_CBOR, &b), 0);
+    assert_int_equal(lwm2m_bs_request_query("dev", "1.1", LWM2M_FORMAT_TEXT, &b),
+                     LWM2M_ERR_UNSUPPORTED);
+    static const char *const bad[] = {"", "a&b", "a=b", "a b", "a\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(lwm2m_bs_request_query(bad[i], "1.1", LWM2M_FORMAT_NONE, &b),
+                         LWM2M_ERR_INVALID);
+    char tiny[4];
+    b = lwm2m_buf_init(tiny, sizeof tiny);
+    assert_int_equal(lwm2m_bs_request_query("device", "1.1", LWM2M_FORMAT_NONE, &b),
+                     LWM2M_ERR_OVERFLOW);
+    assert_int_equal(b.len, 9);
+
+    /* Hold-off from the bootstrap account's /0/x/11. */
+    assert_int_equal(lwm2m_bs_request_not_before(f->live, 5000), 5000);
+    set(f->live, lwm2m_path_res(0, 0, 11), lwm2m_value_int(30));
+    assert_int_equal(lwm2m_bs_request_not_before(f->live, 5000), 35000);
+
+    /* Exponential back-off, capped, with at most +50 % jitter. */
+    assert_int_equal(lwm2m_bs_retry_delay_ms(0, 2, 60, 0), 2000);
+    assert_int_equal(lwm2m_bs_retry_delay_ms(3, 2, 60, 0), 16000);
+    assert_int_equal(lwm2m_bs_retry_delay_ms(10, 2, 60, 0), 60000);
+    assert_int_equal(lwm2m_bs_retry_delay_ms(4000000000u, 2, 60, 0), 60000);
+    for (uint32_t r = 0; r < 100000; r += 997) {
+        int64_t d = lwm2m_bs_retry_delay_ms(1, 2, 60, r * 2654435761u);
+        assert_true(d >= 4000 && d <= 6000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +311,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seed_406_then_recovery, setup_single, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_rolls_back, setup_multi, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, setup_multi, teardown),
+        cmocka_unit_test_setup_teardown(test_bootstrap_request_scheduling, setup_multi, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
