@@ -1,0 +1,388 @@
+/* lwm2m-client: the reference LwM2M client daemon. This stage serves the Bootstrap interface
+ * on its CoAP port (1.0-style server-initiated bootstrap: Write/Delete/Discover/Read/Finish
+ * arriving from a Bootstrap Server) and persists each configuration a successful Finish
+ * accepts. Client-initiated Bootstrap-Request and registration are the next stages. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lwm2m/bs_client.h"
+#include "lwm2m/coap_code.h"
+#include "lwm2m/consistency.h"
+#include "lwm2m/error.h"
+#include "lwm2m/model.h"
+#include "lwm2m/objdef.h"
+#include "lwm2m/state_file.h"
+#include "net/coap_message.h"
+
+#define PROG "lwm2m-client"
+
+typedef struct client_app {
+    const char *endpoint;
+    const char *state_path;
+    int verbose;
+    lwm2m_model *model;
+    lwm2m_bs_client *bs;
+    uint8_t response_buf[4096];
+} client_app;
+
+static void logf_(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, PROG ": %s\n", line);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: " PROG " --endpoint NAME --state FILE [options]\n"
+               "\n"
+               "LwM2M client daemon. It listens for the Bootstrap interface on its CoAP port:\n"
+               "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
+               "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
+               "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
+               "\n"
+               "  -e, --endpoint NAME        endpoint client name (required)\n"
+               "  -s, --state FILE           configuration file, created on first success\n"
+               "                             (required); loaded at start when it exists\n"
+               "  -b, --bootstrap URI        factory Bootstrap-Server account (coap://host:port)\n"
+               "                             used when FILE does not exist yet\n"
+               "  -p, --local-port N         UDP port to listen on, 127.0.0.1 (default 56830)\n"
+               "      --listen ADDR          IPv4 address to listen on (default 127.0.0.1)\n"
+               "      --single-server        hold at most one LwM2M Server account\n"
+               "      --no-acl               no Access Control object (/2)\n"
+               "      --lwm2m-version V      1.0, 1.1 (default) or 1.2\n"
+               "  -v, --verbose              log every request\n"
+               "  -h, --help                 this help\n"
+               "\n"
+               "Exit status: 0 after SIGTERM/SIGINT, 1 on a bad state file or start-up error,\n"
+               "2 on bad options.\n");
+}
+
+static int add_objects(lwm2m_model *m, const char *version)
+{
+    static const uint16_t ids[] = {0, 1, 2, 3};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        /* Newest definition no newer than the client's LwM2M version. */
+        const lwm2m_object_def *best = NULL;
+        for (size_t k = 0; k < lwm2m_objdef_builtin_count(); k++) {
+            const lwm2m_object_def *d = lwm2m_objdef_builtin_at(k);
+            if (d->id != ids[i] || lwm2m_version_compare(d->version, version) > 0)
+                continue;
+            if (best == NULL || lwm2m_version_compare(d->version, best->version) > 0)
+                best = d;
+        }
+        if (best == NULL || lwm2m_model_add_object(m, best, NULL) != LWM2M_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static int set_str(lwm2m_model *m, lwm2m_path p, const char *s)
+{
+    lwm2m_value v = lwm2m_value_str(s);
+    return lwm2m_model_set(m, &p, &v);
+}
+
+static int factory_bootstrap(lwm2m_model *m, const char *endpoint, const char *bs_uri)
+{
+    if (set_str(m, lwm2m_path_res(3, 0, 0), "lwm2m-bootstrap") != LWM2M_OK ||
+        set_str(m, lwm2m_path_res(3, 0, 1), "lwm2m-client") != LWM2M_OK ||
+        set_str(m, lwm2m_path_res(3, 0, 2), endpoint) != LWM2M_OK ||
+        set_str(m, lwm2m_path_res(3, 0, 16), "U") != LWM2M_OK)
+        return -1;
+    if (bs_uri == NULL)
+        return 0;
+    lwm2m_value yes = lwm2m_value_bool(true), nosec = lwm2m_value_int(LWM2M_SECURITY_NOSEC);
+    lwm2m_path p1 = lwm2m_path_res(0, 0, 1), p2 = lwm2m_path_res(0, 0, 2);
+    if (set_str(m, lwm2m_path_res(0, 0, 0), bs_uri) != LWM2M_OK ||
+        lwm2m_model_set(m, &p1, &yes) != LWM2M_OK || lwm2m_model_set(m, &p2, &nosec) != LWM2M_OK)
+        return -1;
+    return 0;
+}
+
+static const char *method_name(unsigned m)
+{
+    switch (m) {
+    case LWM2M_METHOD_GET:
+        return "GET";
+    case LWM2M_METHOD_POST:
+        return "POST";
+    case LWM2M_METHOD_PUT:
+        return "PUT";
+    case LWM2M_METHOD_DELETE:
+        return "DELETE";
+    default:
+        return "?";
+    }
+}
+
+static size_t count_server_accounts(const lwm2m_model *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lwm2m_model_instance_count(m, 0); i++)
+        n += !lwm2m_model_is_bootstrap_account(m, lwm2m_model_instance_id_at(m, 0, i));
+    return n;
+}
+
+static void on_request(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *pdu,
+                       const coap_string_t *query, coap_pdu_t *response)
+{
+    (void)resource;
+    client_app *app = coap_get_app_data(coap_session_get_context(session));
+    lwm2m_net_scratch scratch;
+    lwm2m_request req;
+    lwm2m_response resp;
+    resp.payload = lwm2m_buf_init(app->response_buf, sizeof app->response_buf);
+    if (lwm2m_net_request_from_pdu(pdu, query, &scratch, &req) != LWM2M_OK) {
+        resp.code = LWM2M_CODE_BAD_REQUEST;
+        resp.format = LWM2M_FORMAT_NONE;
+        lwm2m_net_response_to_pdu(&resp, response);
+        return;
+    }
+    int64_t now = now_ms();
+    if (lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS) {
+        if (lwm2m_bs_client_begin(app->bs, now) != LWM2M_OK) {
+            logf_("out of memory starting a bootstrap transaction");
+            resp.code = LWM2M_CODE_INTERNAL_ERROR;
+            resp.format = LWM2M_FORMAT_NONE;
+            lwm2m_net_response_to_pdu(&resp, response);
+            return;
+        }
+        logf_("bootstrap: transaction started by %s %.*s", method_name(req.method),
+              (int)req.uri_path_len, req.uri_path);
+    }
+    lwm2m_bs_client_handle(app->bs, &req, now, &resp);
+    unsigned code = resp.code;
+    if (app->verbose || code >= 0x80)
+        logf_("bootstrap: %s %.*s%s%.*s -> %u.%02u%s%.*s", method_name(req.method),
+              (int)req.uri_path_len, req.uri_path, req.query_len ? "?" : "", (int)req.query_len,
+              req.query ? req.query : "", code >> 5, code & 31,
+              code >= 0x80 && resp.payload.len ? ": " : "",
+              code >= 0x80 ? (int)resp.payload.len : 0, (const char *)resp.payload.data);
+    if (lwm2m_bs_client_state(app->bs) == LWM2M_BS_FINISHED) {
+        char err[300];
+        if (lwm2m_bs_client_commit(app->bs, (int64_t)time(NULL)) != LWM2M_OK) {
+            logf_("bootstrap: cannot commit the new configuration (out of memory)");
+            resp.code = LWM2M_CODE_INTERNAL_ERROR;
+            resp.format = LWM2M_FORMAT_NONE;
+            resp.payload.len = 0;
+        } else if (lwm2m_state_save(app->model, app->state_path, err, sizeof err) != LWM2M_OK) {
+            logf_("bootstrap: finished but not saved: %s", err);
+        } else {
+            logf_("bootstrap: finished, %zu server account(s), saved to %s",
+                  count_server_accounts(app->model), app->state_path);
+        }
+    }
+    lwm2m_net_response_to_pdu(&resp, response);
+}
+
+int main(int argc, char **argv)
+{
+    const char *endpoint = NULL, *state_path = NULL, *bs_uri = NULL, *listen_addr = "127.0.0.1";
+    const char *version = "1.1";
+    long port = 56830;
+    int single = 0, no_acl = 0, verbose = 0;
+    enum { OPT_SINGLE = 256, OPT_NO_ACL, OPT_VERSION, OPT_LISTEN };
+    static const struct option opts[] = {
+        {"endpoint", required_argument, NULL, 'e'},
+        {"state", required_argument, NULL, 's'},
+        {"bootstrap", required_argument, NULL, 'b'},
+        {"local-port", required_argument, NULL, 'p'},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"single-server", no_argument, NULL, OPT_SINGLE},
+        {"no-acl", no_argument, NULL, OPT_NO_ACL},
+        {"lwm2m-version", required_argument, NULL, OPT_VERSION},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "e:s:b:p:vh", opts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 'e':
+            endpoint = optarg;
+            break;
+        case 's':
+            state_path = optarg;
+            break;
+        case 'b':
+            bs_uri = optarg;
+            break;
+        case 'p':
+            port = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || port < 1 || port > 65535) {
+                fprintf(stderr, PROG ": bad --local-port '%s' (1..65535)\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_LISTEN:
+            listen_addr = optarg;
+            break;
+        case OPT_SINGLE:
+            single = 1;
+            break;
+        case OPT_NO_ACL:
+            no_acl = 1;
+            break;
+        case OPT_VERSION:
+            version = optarg;
+            if (strcmp(version, "1.0") != 0 && strcmp(version, "1.1") != 0 &&
+                strcmp(version, "1.2") != 0) {
+                fprintf(stderr, PROG ": bad --lwm2m-version '%s' (1.0, 1.1 or 1.2)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'v':
+            verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
+        return 2;
+    }
+    if (endpoint == NULL || state_path == NULL) {
+        fprintf(stderr, PROG ": --endpoint and --state are required (try --help)\n");
+        return 2;
+    }
+    char qbuf[8];
+    lwm2m_buf probe = lwm2m_buf_init(qbuf, sizeof qbuf);
+    if (lwm2m_bs_request_query(endpoint, version, LWM2M_FORMAT_NONE, &probe) == LWM2M_ERR_INVALID) {
+        fprintf(stderr, PROG ": bad --endpoint '%s' (printable, no spaces, '&' or '=')\n",
+                endpoint);
+        return 2;
+    }
+    if (bs_uri != NULL && lwm2m_uri_scheme(bs_uri, strlen(bs_uri)) != LWM2M_SCHEME_COAP) {
+        fprintf(stderr, PROG ": bad --bootstrap '%s' (coap://host:port)\n", bs_uri);
+        return 2;
+    }
+    struct in_addr ip;
+    if (inet_pton(AF_INET, listen_addr, &ip) != 1) {
+        fprintf(stderr, PROG ": bad --listen '%s' (an IPv4 address)\n", listen_addr);
+        return 2;
+    }
+
+    int status = 1;
+    client_app app;
+    memset(&app, 0, sizeof app);
+    app.endpoint = endpoint;
+    app.state_path = state_path;
+    app.verbose = verbose;
+    coap_context_t *ctx = NULL;
+    int sfd = -1;
+    app.model = lwm2m_model_new();
+    if (app.model == NULL || add_objects(app.model, version) != 0) {
+        logf_("cannot build the object model");
+        goto done;
+    }
+    char err[300];
+    int rc = lwm2m_state_load(app.model, state_path, err, sizeof err);
+    if (rc == LWM2M_ERR_NOT_FOUND) {
+        if (factory_bootstrap(app.model, endpoint, bs_uri) != 0) {
+            logf_("cannot set the factory configuration");
+            goto done;
+        }
+        logf_("no state file %s yet: factory configuration%s%s", state_path,
+              bs_uri ? ", Bootstrap-Server " : "", bs_uri ? bs_uri : "");
+    } else if (rc != LWM2M_OK) {
+        logf_("unreadable state file: %s", err);
+        goto done;
+    } else {
+        logf_("configuration loaded from %s: %zu server account(s)", state_path,
+              count_server_accounts(app.model));
+    }
+    lwm2m_bs_client_config cfg = {
+        {single ? 1u : 0u, !no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
+         LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS},
+        version,
+        strcmp(version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON};
+    app.bs = lwm2m_bs_client_new(app.model, &cfg);
+    if (app.bs == NULL) {
+        logf_("out of memory");
+        goto done;
+    }
+
+    /* SIGINT/SIGTERM arrive on a descriptor: no handler, no global flag. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
+        (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+        logf_("cannot set up signals: %s", strerror(errno));
+        goto done;
+    }
+
+    coap_startup();
+    coap_set_log_level(verbose ? LOG_NOTICE : LOG_ERR);
+    coap_address_t addr;
+    coap_address_init(&addr);
+    addr.addr.sin.sin_family = AF_INET;
+    addr.addr.sin.sin_port = htons((uint16_t)port);
+    addr.addr.sin.sin_addr = ip;
+    addr.size = sizeof addr.addr.sin;
+    ctx = coap_new_context(NULL);
+    if (ctx == NULL || coap_new_endpoint(ctx, &addr, COAP_PROTO_UDP) == NULL) {
+        logf_("cannot listen on %s:%ld/udp", listen_addr, port);
+        goto done;
+    }
+    coap_set_app_data(ctx, &app);
+    coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
+    coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
+    coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
+    coap_register_request_handler(any, COAP_REQUEST_DELETE, on_request);
+    coap_add_resource(ctx, any);
+    logf_("endpoint %s listening on coap://%s:%ld (LwM2M %s%s%s)", endpoint, listen_addr, port,
+          version, single ? ", single server" : "", no_acl ? ", no Access Control" : "");
+
+    for (;;) {
+        coap_io_process(ctx, 200);
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            logf_("signal %u: stopping", si.ssi_signo);
+            break;
+        }
+        lwm2m_bs_state before = lwm2m_bs_client_state(app.bs);
+        if (before == LWM2M_BS_IN_PROGRESS &&
+            lwm2m_bs_client_tick(app.bs, now_ms()) == LWM2M_BS_FAILED) {
+            logf_("bootstrap: no Finish within EXCHANGE_LIFETIME, configuration unchanged");
+            lwm2m_bs_client_abort(app.bs);
+        }
+    }
+    status = 0;
+done:
+    if (ctx != NULL)
+        coap_free_context(ctx);
+    if (sfd >= 0)
+        close(sfd);
+    lwm2m_bs_client_free(app.bs);
+    lwm2m_model_free(app.model);
+    coap_cleanup();
+    return status;
+}
