@@ -1,8 +1,9 @@
-/* lwm2m-client: the reference LwM2M client daemon. This stage serves the Bootstrap interface
- * on its CoAP port (1.0-style server-initiated bootstrap: Write/Delete/Discover/Read/Finish
- * arriving from a Bootstrap Server) and persists each configuration a successful Finish
- * accepts. Client-initiated Bootstrap-Request and registration are the next stages. */
+/* lwm2m-client: the reference LwM2M client daemon. This stage runs client-initiated bootstrap
+ * (Bootstrap-Request after the hold-off, back-off with jitter) and serves the Bootstrap
+ * interface on its CoAP port (also 1.0-style server-initiated: commands without a request),
+ * persisting each configuration a successful Finish accepts. Registration is the next stage. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -32,6 +33,17 @@ typedef struct client_app {
     lwm2m_model *model;
     lwm2m_bs_client *bs;
     uint8_t response_buf[4096];
+    /* client-initiated bootstrap */
+    coap_context_t *ctx;
+    const char *version;
+    coap_session_t *bs_session;
+    uint8_t req_token[8];
+    size_t req_token_len;
+    bool request_pending;
+    bool need_bootstrap;
+    int64_t next_request_ms;
+    uint32_t attempt;
+    uint32_t rng;
 } client_app;
 
 static void logf_(const char *fmt, ...)
@@ -55,7 +67,10 @@ static void usage(FILE *f)
 {
     fprintf(f, "Usage: " PROG " --endpoint NAME --state FILE [options]\n"
                "\n"
-               "LwM2M client daemon. It listens for the Bootstrap interface on its CoAP port:\n"
+               "LwM2M client daemon. With no LwM2M Server account it sends a Bootstrap-Request\n"
+               "(POST /bs?ep=NAME&pct=110) to its Bootstrap-Server account after the Client Hold\n"
+               "Off Time, retrying with exponential back-off and jitter. It serves the Bootstrap\n"
+               "interface on its CoAP port (also commands that arrive without a request):\n"
                "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
                "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
                "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
@@ -143,6 +158,122 @@ static size_t count_server_accounts(const lwm2m_model *m)
     return n;
 }
 
+/* xorshift32: jitter for the back-off, no global state. */
+static uint32_t next_random(client_app *app)
+{
+    uint32_t x = app->rng ? app->rng : 2463534242u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    app->rng = x;
+    return x;
+}
+
+static void schedule_retry(client_app *app, const char *why)
+{
+    int64_t delay = lwm2m_bs_retry_delay_ms(app->attempt++, 2, 600, next_random(app));
+    app->next_request_ms = now_ms() + delay;
+    logf_("bootstrap: %s; next Bootstrap-Request in %.1f s", why, (double)delay / 1000.0);
+}
+
+/* The Bootstrap-Server account's URI, NUL-terminated into buf, or NULL. */
+static const char *bootstrap_uri(const lwm2m_model *m, char *buf, size_t cap)
+{
+    for (size_t i = 0; i < lwm2m_model_instance_count(m, 0); i++) {
+        uint16_t iid = lwm2m_model_instance_id_at(m, 0, i);
+        lwm2m_bytes uri;
+        lwm2m_path p = lwm2m_path_res(0, iid, 0);
+        if (lwm2m_model_is_bootstrap_account(m, iid) &&
+            lwm2m_model_get_bytes(m, &p, &uri) == LWM2M_OK && uri.len < cap) {
+            memcpy(buf, uri.ptr, uri.len);
+            buf[uri.len] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void send_bootstrap_request(client_app *app)
+{
+    char uri[256];
+    if (bootstrap_uri(app->model, uri, sizeof uri) == NULL) {
+        logf_("bootstrap: no Bootstrap-Server account, waiting for server-initiated bootstrap");
+        app->need_bootstrap = false;
+        return;
+    }
+    if (app->bs_session == NULL) {
+        app->bs_session = lwm2m_net_session_for_uri(app->ctx, uri);
+        if (app->bs_session == NULL) {
+            schedule_retry(app, "cannot reach the Bootstrap-Server URI");
+            return;
+        }
+    }
+    char query[300];
+    lwm2m_buf q = lwm2m_buf_init(query, sizeof query - 1);
+    lwm2m_format pct =
+        strcmp(app->version, "1.0") == 0 ? LWM2M_FORMAT_NONE : LWM2M_FORMAT_SENML_JSON;
+    if (lwm2m_bs_request_query(app->endpoint, app->version, pct, &q) != LWM2M_OK) {
+        schedule_retry(app, "cannot build the Bootstrap-Request");
+        return;
+    }
+    query[q.len] = '\0';
+    coap_pdu_t *pdu = lwm2m_net_new_request(app->bs_session, LWM2M_METHOD_POST, "/bs", query,
+                                            app->req_token, &app->req_token_len);
+    if (pdu == NULL || coap_send(app->bs_session, pdu) == COAP_INVALID_MID) {
+        schedule_retry(app, "cannot send the Bootstrap-Request");
+        return;
+    }
+    app->request_pending = true;
+    logf_("bootstrap: POST %s/bs?%s", uri, query);
+}
+
+static bool is_our_request(const client_app *app, const coap_pdu_t *pdu)
+{
+    coap_bin_const_t token = coap_pdu_get_token(pdu);
+    return app->request_pending && token.length == app->req_token_len &&
+           memcmp(token.s, app->req_token, token.length) == 0;
+}
+
+static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                   const coap_pdu_t *received, const coap_mid_t mid)
+{
+    (void)sent;
+    (void)mid;
+    client_app *app = coap_get_app_data(coap_session_get_context(session));
+    if (!is_our_request(app, received))
+        return COAP_RESPONSE_OK;
+    app->request_pending = false;
+    unsigned code = (unsigned)coap_pdu_get_code(received);
+    if (code == LWM2M_CODE_CHANGED) {
+        logf_("bootstrap: Bootstrap-Request accepted (2.04)");
+        app->attempt = 0;
+        if (lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS &&
+            lwm2m_bs_client_begin(app->bs, now_ms()) != LWM2M_OK)
+            schedule_retry(app, "out of memory");
+        return COAP_RESPONSE_OK;
+    }
+    size_t len = 0;
+    const uint8_t *data = NULL;
+    coap_get_data(received, &len, &data);
+    char why[200];
+    snprintf(why, sizeof why, "Bootstrap-Request refused with %u.%02u%s%.*s", code >> 5, code & 31,
+             len ? ": " : "", (int)(len > 120 ? 120 : len), (const char *)data);
+    schedule_retry(app, why);
+    return COAP_RESPONSE_OK;
+}
+
+static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
+                    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+    (void)mid;
+    client_app *app = coap_get_app_data(coap_session_get_context(session));
+    if (sent == NULL || !is_our_request(app, sent))
+        return;
+    app->request_pending = false;
+    schedule_retry(app, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the Bootstrap Server"
+                                                             : "Bootstrap Server unreachable");
+}
+
 static void on_request(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *pdu,
                        const coap_string_t *query, coap_pdu_t *response)
 {
@@ -190,6 +321,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
         } else {
             logf_("bootstrap: finished, %zu server account(s), saved to %s",
                   count_server_accounts(app->model), app->state_path);
+            app->need_bootstrap = false;
         }
     }
     lwm2m_net_response_to_pdu(&resp, response);
@@ -353,6 +485,15 @@ int main(int argc, char **argv)
         goto done;
     }
     coap_set_app_data(ctx, &app);
+    app.ctx = ctx;
+    app.version = version;
+    app.rng = (uint32_t)now_ms() ^ (uint32_t)getpid();
+    coap_register_response_handler(ctx, on_response);
+    coap_register_nack_handler(ctx, on_nack);
+    /* The bootstrap sequence: with no server account, client-initiated bootstrap after the
+     * Client Hold Off Time. */
+    app.need_bootstrap = count_server_accounts(app.model) == 0;
+    app.next_request_ms = lwm2m_bs_request_not_before(app.model, now_ms());
     coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
     coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
     coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
@@ -371,9 +512,13 @@ int main(int argc, char **argv)
         lwm2m_bs_state before = lwm2m_bs_client_state(app.bs);
         if (before == LWM2M_BS_IN_PROGRESS &&
             lwm2m_bs_client_tick(app.bs, now_ms()) == LWM2M_BS_FAILED) {
-            logf_("bootstrap: no Finish within EXCHANGE_LIFETIME, configuration unchanged");
             lwm2m_bs_client_abort(app.bs);
+            schedule_retry(&app, "no Finish within EXCHANGE_LIFETIME, configuration unchanged");
         }
+        if (app.need_bootstrap && !app.request_pending &&
+            lwm2m_bs_client_state(app.bs) != LWM2M_BS_IN_PROGRESS &&
+            now_ms() >= app.next_request_ms)
+            send_bootstrap_request(&app);
     }
     status = 0;
 done:

@@ -10,6 +10,7 @@ packages=(
   libcoap3-dev libcoap3-bin       # CoAP/DTLS (GnuTLS flavour) and the independent coap-client
   libsqlite3-dev libcjson-dev libmicrohttpd-dev libpq-dev
   xxd                             # hex dumps in the black-box tests
+  python3                         # the independent hand-built-frame CoAP peer in the tests
 )
 
 missing=()

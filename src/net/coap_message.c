@@ -1,5 +1,7 @@
 #include "net/coap_message.h"
 
+#include <netdb.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lwm2m/error.h"
@@ -69,4 +71,68 @@ void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu)
     }
     if (len > 0)
         coap_add_data(pdu, len, resp->payload.data);
+}
+
+coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri)
+{
+    coap_uri_t parsed;
+    if (coap_split_uri((const uint8_t *)uri, strlen(uri), &parsed) != 0 ||
+        parsed.scheme != COAP_URI_SCHEME_COAP)
+        return NULL;
+    char host[256];
+    if (parsed.host.length == 0 || parsed.host.length >= sizeof host)
+        return NULL;
+    memcpy(host, parsed.host.s, parsed.host.length);
+    host[parsed.host.length] = '\0';
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)parsed.port);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
+        return NULL;
+    coap_address_t dst;
+    coap_address_init(&dst);
+    if (res->ai_addrlen > sizeof dst.addr) {
+        freeaddrinfo(res);
+        return NULL;
+    }
+    memcpy(&dst.addr, res->ai_addr, res->ai_addrlen);
+    dst.size = res->ai_addrlen;
+    freeaddrinfo(res);
+    return coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+}
+
+coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,
+                                  const char *query, uint8_t *token, size_t *token_len)
+{
+    coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, (coap_pdu_code_t)method,
+                                    coap_new_message_id(s), coap_session_max_pdu_size(s));
+    if (pdu == NULL)
+        return NULL;
+    coap_session_new_token(s, token_len, token);
+    if (!coap_add_token(pdu, *token_len, token))
+        goto fail;
+    /* Options in ascending number: Uri-Path (11) before Uri-Query (15). */
+    for (const char *p = path; p != NULL && *p != '\0';) {
+        if (*p == '/')
+            p++;
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > 0 && coap_add_option(pdu, COAP_OPTION_URI_PATH, len, (const uint8_t *)p) == 0)
+            goto fail;
+        p = end;
+    }
+    for (const char *q = query; q != NULL && *q != '\0';) {
+        const char *end = strchr(q, '&');
+        size_t len = end ? (size_t)(end - q) : strlen(q);
+        if (len > 0 && coap_add_option(pdu, COAP_OPTION_URI_QUERY, len, (const uint8_t *)q) == 0)
+            goto fail;
+        q = end ? end + 1 : NULL;
+    }
+    return pdu;
+fail:
+    coap_delete_pdu(pdu);
+    return NULL;
 }

@@ -21,3 +21,12 @@ int lwm2m_net_request_from_pdu(const coap_pdu_t *pdu, const coap_string_t *query
 void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu);
 
 #endif
+
+/* A client session towards "coap://host[:port]" (default port 5683), host a name or an IPv4 or
+ * IPv6 literal. NULL when the URI does not parse or the host does not resolve. */
+coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri);
+
+/* A confirmable request: Uri-Path from `path` ("/bs"), Uri-Query from `query` ("a=1&b=2", may be
+ * NULL). The token is written to token/token_len (8 bytes room). NULL when out of memory. */
+coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,
+                                  const char *query, uint8_t *token, size_t *token_len);
