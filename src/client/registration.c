@@ -1,0 +1,72 @@
+/* Registration interface, client side: accounts, Register query, Update timing. */
+#include "lwm2m/registration.h"
+
+#include <string.h>
+
+#include "lwm2m/error.h"
+
+static int copy_string(const lwm2m_model *m, lwm2m_path p, char *out, size_t cap)
+{
+    lwm2m_bytes b;
+    if (lwm2m_model_get_bytes(m, &p, &b) != LWM2M_OK || b.len >= cap)
+        return LWM2M_ERR_INVALID;
+    memcpy(out, b.ptr, b.len);
+    out[b.len] = '\0';
+    return LWM2M_OK;
+}
+
+size_t lwm2m_server_accounts(const lwm2m_model *m, lwm2m_server_account *out, size_t cap)
+{
+    size_t found = 0;
+    size_t n_sec = lwm2m_model_instance_count(m, 0), n_srv = lwm2m_model_instance_count(m, 1);
+    for (size_t i = 0; i < n_sec; i++) {
+        uint16_t sec = lwm2m_model_instance_id_at(m, 0, i);
+        int64_t ssid;
+        lwm2m_path sp = lwm2m_path_res(0, sec, 10);
+        if (lwm2m_model_is_bootstrap_account(m, sec) ||
+            lwm2m_model_get_int(m, &sp, &ssid) != LWM2M_OK)
+            continue;
+        for (size_t j = 0; j < n_srv; j++) {
+            uint16_t srv = lwm2m_model_instance_id_at(m, 1, j);
+            int64_t srv_ssid;
+            lwm2m_path p = lwm2m_path_res(1, srv, 0);
+            if (lwm2m_model_get_int(m, &p, &srv_ssid) != LWM2M_OK || srv_ssid != ssid)
+                continue;
+            lwm2m_server_account a;
+            memset(&a, 0, sizeof a);
+            a.ssid = (uint16_t)ssid;
+            a.security_iid = sec;
+            a.server_iid = srv;
+            lwm2m_path lp = lwm2m_path_res(1, srv, 1), mp = lwm2m_path_res(0, sec, 2);
+            if (lwm2m_model_get_int(m, &lp, &a.lifetime_s) != LWM2M_OK ||
+                lwm2m_model_get_int(m, &mp, &a.security_mode) != LWM2M_OK ||
+                copy_string(m, lwm2m_path_res(0, sec, 0), a.uri, sizeof a.uri) != LWM2M_OK ||
+                copy_string(m, lwm2m_path_res(1, srv, 7), a.binding, sizeof a.binding) != LWM2M_OK)
+                break;
+            if (found < cap)
+                out[found] = a;
+            found++;
+            break;
+        }
+    }
+    return found;
+}
+
+int lwm2m_register_query(const char *endpoint, const char *lwm2m_version,
+                         const lwm2m_server_account *account, lwm2m_buf *out)
+{
+    if (endpoint == NULL || *endpoint == '\0' || lwm2m_version == NULL)
+        return LWM2M_ERR_INVALID;
+    lwm2m_buf_printf(out, "ep=%s&lt=%lld&lwm2m=%s&b=%s", endpoint, (long long)account->lifetime_s,
+                     lwm2m_version, account->binding);
+    return lwm2m_buf_overflowed(out) ? LWM2M_ERR_OVERFLOW : LWM2M_OK;
+}
+
+int64_t lwm2m_register_update_at(const lwm2m_server_account *account, int64_t now_ms)
+{
+    if (account->lifetime_s <= 0)
+        return INT64_MAX;
+    int64_t lifetime = account->lifetime_s > 100000000 ? 100000000 : account->lifetime_s;
+    int64_t after = lifetime * 900; /* 90 % of the lifetime, in ms */
+    return now_ms + (after < 1000 ? 1000 : after);
+}
