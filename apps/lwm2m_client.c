@@ -1,7 +1,8 @@
-/* lwm2m-client: the reference LwM2M client daemon. This stage runs client-initiated bootstrap
- * (Bootstrap-Request after the hold-off, back-off with jitter) and serves the Bootstrap
- * interface on its CoAP port (also 1.0-style server-initiated: commands without a request),
- * persisting each configuration a successful Finish accepts. Registration is the next stage. */
+/* lwm2m-client: the reference LwM2M client daemon. It runs client-initiated bootstrap
+ * (Bootstrap-Request after the hold-off, back-off with jitter), serves the Bootstrap interface
+ * on its CoAP port (also 1.0-style server-initiated: commands without a request), persists each
+ * configuration a successful Finish accepts, then registers with every NoSec server account
+ * (Update before the lifetime ends, De-register on SIGTERM). */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -21,10 +22,29 @@
 #include "lwm2m/error.h"
 #include "lwm2m/model.h"
 #include "lwm2m/objdef.h"
+#include "lwm2m/registration.h"
 #include "lwm2m/state_file.h"
 #include "net/coap_message.h"
 
 #define PROG "lwm2m-client"
+
+#define MAX_SERVERS 8
+
+enum { REG_IDLE, REG_REGISTER, REG_UPDATE, REG_DEREGISTER };
+
+/* One LwM2M Server the client registers with. */
+typedef struct server_link {
+    lwm2m_server_account account;
+    coap_session_t *session;
+    uint8_t token[8];
+    size_t token_len;
+    int pending; /* REG_* in flight */
+    bool registered;
+    bool disabled;
+    char location[128]; /* "/rd/5a3f" */
+    int64_t next_ms;    /* next Register (when not registered) or Update */
+    uint32_t attempt;
+} server_link;
 
 typedef struct client_app {
     const char *endpoint;
@@ -44,6 +64,8 @@ typedef struct client_app {
     int64_t next_request_ms;
     uint32_t attempt;
     uint32_t rng;
+    server_link servers[MAX_SERVERS];
+    size_t n_servers;
 } client_app;
 
 static void logf_(const char *fmt, ...)
@@ -70,7 +92,9 @@ static void usage(FILE *f)
                "LwM2M client daemon. With no LwM2M Server account it sends a Bootstrap-Request\n"
                "(POST /bs?ep=NAME&pct=110) to its Bootstrap-Server account after the Client Hold\n"
                "Off Time, retrying with exponential back-off and jitter. It serves the Bootstrap\n"
-               "interface on its CoAP port (also commands that arrive without a request):\n"
+               "interface on its CoAP port (also commands that arrive without a request), then\n"
+               "registers with its LwM2M Servers (NoSec; Update before the lifetime ends,\n"
+               "De-register on SIGTERM/SIGINT). Bootstrap operations:\n"
                "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
                "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
                "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
@@ -217,8 +241,9 @@ static void send_bootstrap_request(client_app *app)
         return;
     }
     query[q.len] = '\0';
-    coap_pdu_t *pdu = lwm2m_net_new_request(app->bs_session, LWM2M_METHOD_POST, "/bs", query,
-                                            app->req_token, &app->req_token_len);
+    coap_pdu_t *pdu =
+        lwm2m_net_new_request(app->bs_session, LWM2M_METHOD_POST, "/bs", LWM2M_FORMAT_NONE, query,
+                              NULL, 0, app->req_token, &app->req_token_len);
     if (pdu == NULL || coap_send(app->bs_session, pdu) == COAP_INVALID_MID) {
         schedule_retry(app, "cannot send the Bootstrap-Request");
         return;
@@ -234,12 +259,139 @@ static bool is_our_request(const client_app *app, const coap_pdu_t *pdu)
            memcmp(token.s, app->req_token, token.length) == 0;
 }
 
+static void release_servers(client_app *app)
+{
+    for (size_t i = 0; i < app->n_servers; i++)
+        if (app->servers[i].session != NULL)
+            coap_session_release(app->servers[i].session);
+    app->n_servers = 0;
+}
+
+/* (Re)starts registration with every server account of the live configuration. */
+static void start_registration(client_app *app)
+{
+    release_servers(app);
+    lwm2m_server_account accounts[MAX_SERVERS];
+    size_t n = lwm2m_server_accounts(app->model, accounts, MAX_SERVERS);
+    if (n > MAX_SERVERS) {
+        logf_("registration: %zu server accounts, registering with the first %d", n, MAX_SERVERS);
+        n = MAX_SERVERS;
+    }
+    for (size_t i = 0; i < n; i++) {
+        server_link *l = &app->servers[app->n_servers++];
+        memset(l, 0, sizeof *l);
+        l->account = accounts[i];
+        l->next_ms = now_ms();
+        if (accounts[i].security_mode != LWM2M_SECURITY_NOSEC) {
+            /* The consistency check accepted it; the daemon's DTLS link is the next stage. */
+            logf_("registration: SSID %u uses security mode %lld, which this daemon does not "
+                  "connect with yet; not registering",
+                  (unsigned)accounts[i].ssid, (long long)accounts[i].security_mode);
+            l->disabled = true;
+        }
+    }
+}
+
+static void server_retry(client_app *app, server_link *l, const char *why)
+{
+    l->pending = REG_IDLE;
+    int64_t delay = lwm2m_bs_retry_delay_ms(l->attempt++, 2, 600, next_random(app));
+    l->next_ms = now_ms() + delay;
+    logf_("registration: SSID %u: %s; retry in %.1f s", (unsigned)l->account.ssid, why,
+          (double)delay / 1000.0);
+}
+
+static void send_registration(client_app *app, server_link *l, int kind)
+{
+    if (l->session == NULL) {
+        l->session = lwm2m_net_session_for_uri(app->ctx, l->account.uri);
+        if (l->session == NULL) {
+            server_retry(app, l, "cannot reach the server URI");
+            return;
+        }
+    }
+    coap_pdu_t *pdu = NULL;
+    if (kind == REG_REGISTER) {
+        char query[400];
+        uint8_t links[2048];
+        lwm2m_buf q = lwm2m_buf_init(query, sizeof query - 1);
+        lwm2m_buf payload = lwm2m_buf_init(links, sizeof links);
+        lwm2m_path root = lwm2m_path_root();
+        if (lwm2m_register_query(app->endpoint, app->version, &l->account, &q) != LWM2M_OK ||
+            lwm2m_model_discover(app->model, &root, LWM2M_DISCOVER_REGISTER, app->version, 0,
+                                 &payload) != LWM2M_OK) {
+            server_retry(app, l, "cannot build the Register request");
+            return;
+        }
+        query[q.len] = '\0';
+        pdu = lwm2m_net_new_request(l->session, LWM2M_METHOD_POST, "/rd", LWM2M_FORMAT_LINK, query,
+                                    links, payload.len, l->token, &l->token_len);
+        logf_("registration: SSID %u: POST %s/rd?%s", (unsigned)l->account.ssid, l->account.uri,
+              query);
+    } else {
+        unsigned method = kind == REG_UPDATE ? LWM2M_METHOD_POST : LWM2M_METHOD_DELETE;
+        pdu = lwm2m_net_new_request(l->session, method, l->location, LWM2M_FORMAT_NONE, NULL, NULL,
+                                    0, l->token, &l->token_len);
+    }
+    if (pdu == NULL || coap_send(l->session, pdu) == COAP_INVALID_MID) {
+        server_retry(app, l, "cannot send");
+        return;
+    }
+    l->pending = kind;
+}
+
+static server_link *link_of(client_app *app, const coap_pdu_t *pdu)
+{
+    coap_bin_const_t token = coap_pdu_get_token(pdu);
+    for (size_t i = 0; i < app->n_servers; i++) {
+        server_link *l = &app->servers[i];
+        if (l->pending != REG_IDLE && token.length == l->token_len &&
+            memcmp(token.s, l->token, token.length) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+static void on_registration_response(client_app *app, server_link *l, const coap_pdu_t *pdu)
+{
+    unsigned code = (unsigned)coap_pdu_get_code(pdu);
+    int kind = l->pending;
+    l->pending = REG_IDLE;
+    if (kind == REG_REGISTER && code == LWM2M_CODE_CREATED) {
+        lwm2m_net_location_path(pdu, l->location, sizeof l->location);
+        l->registered = l->location[0] != '\0';
+        l->attempt = 0;
+        l->next_ms = lwm2m_register_update_at(&l->account, now_ms());
+        logf_("registration: registered with SSID %u at %s, location %s", (unsigned)l->account.ssid,
+              l->account.uri, l->location);
+    } else if (kind == REG_UPDATE && code == LWM2M_CODE_CHANGED) {
+        l->next_ms = lwm2m_register_update_at(&l->account, now_ms());
+        if (app->verbose)
+            logf_("registration: SSID %u: updated", (unsigned)l->account.ssid);
+    } else if (kind == REG_DEREGISTER) {
+        l->registered = false;
+        logf_("registration: de-registered from SSID %u (%u.%02u)", (unsigned)l->account.ssid,
+              code >> 5, code & 31);
+    } else {
+        char why[64];
+        snprintf(why, sizeof why, "%s answered %u.%02u",
+                 kind == REG_REGISTER ? "Register" : "Update", code >> 5, code & 31);
+        l->registered = false; /* an Update refused means: register again */
+        server_retry(app, l, why);
+    }
+}
+
 static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
                                    const coap_pdu_t *received, const coap_mid_t mid)
 {
     (void)sent;
     (void)mid;
     client_app *app = coap_get_app_data(coap_session_get_context(session));
+    server_link *l = link_of(app, received);
+    if (l != NULL) {
+        on_registration_response(app, l, received);
+        return COAP_RESPONSE_OK;
+    }
     if (!is_our_request(app, received))
         return COAP_RESPONSE_OK;
     app->request_pending = false;
@@ -267,6 +419,16 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
 {
     (void)mid;
     client_app *app = coap_get_app_data(coap_session_get_context(session));
+    server_link *l = sent ? link_of(app, sent) : NULL;
+    if (l != NULL) {
+        if (l->pending == REG_DEREGISTER) {
+            l->pending = REG_IDLE;
+            l->registered = false;
+            return;
+        }
+        server_retry(app, l, "no answer");
+        return;
+    }
     if (sent == NULL || !is_our_request(app, sent))
         return;
     app->request_pending = false;
@@ -322,6 +484,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
             logf_("bootstrap: finished, %zu server account(s), saved to %s",
                   count_server_accounts(app->model), app->state_path);
             app->need_bootstrap = false;
+            start_registration(app);
         }
     }
     lwm2m_net_response_to_pdu(&resp, response);
@@ -494,6 +657,8 @@ int main(int argc, char **argv)
      * Client Hold Off Time. */
     app.need_bootstrap = count_server_accounts(app.model) == 0;
     app.next_request_ms = lwm2m_bs_request_not_before(app.model, now_ms());
+    if (!app.need_bootstrap)
+        start_registration(&app);
     coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
     coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
     coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
@@ -519,9 +684,30 @@ int main(int argc, char **argv)
             lwm2m_bs_client_state(app.bs) != LWM2M_BS_IN_PROGRESS &&
             now_ms() >= app.next_request_ms)
             send_bootstrap_request(&app);
+        int64_t now = now_ms();
+        for (size_t i = 0; i < app.n_servers; i++) {
+            server_link *l = &app.servers[i];
+            if (!l->disabled && l->pending == REG_IDLE && now >= l->next_ms)
+                send_registration(&app, l, l->registered ? REG_UPDATE : REG_REGISTER);
+        }
+    }
+    /* De-register from every server, waiting a little for the answers. */
+    for (size_t i = 0; i < app.n_servers; i++) {
+        server_link *l = &app.servers[i];
+        if (l->registered && l->pending == REG_IDLE)
+            send_registration(&app, l, REG_DEREGISTER);
+    }
+    for (int64_t until = now_ms() + 2000; now_ms() < until;) {
+        bool waiting = false;
+        for (size_t i = 0; i < app.n_servers; i++)
+            waiting |= app.servers[i].pending == REG_DEREGISTER;
+        if (!waiting)
+            break;
+        coap_io_process(ctx, 100);
     }
     status = 0;
 done:
+    release_servers(&app);
     if (ctx != NULL)
         coap_free_context(ctx);
     if (sfd >= 0)

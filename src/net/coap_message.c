@@ -105,7 +105,8 @@ coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri)
 }
 
 coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,
-                                  const char *query, uint8_t *token, size_t *token_len)
+                                  lwm2m_format format, const char *query, const uint8_t *payload,
+                                  size_t payload_len, uint8_t *token, size_t *token_len)
 {
     coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, (coap_pdu_code_t)method,
                                     coap_new_message_id(s), coap_session_max_pdu_size(s));
@@ -114,7 +115,7 @@ coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char
     coap_session_new_token(s, token_len, token);
     if (!coap_add_token(pdu, *token_len, token))
         goto fail;
-    /* Options in ascending number: Uri-Path (11) before Uri-Query (15). */
+    /* Options in ascending number: Uri-Path (11), Content-Format (12), Uri-Query (15). */
     for (const char *p = path; p != NULL && *p != '\0';) {
         if (*p == '/')
             p++;
@@ -124,6 +125,12 @@ coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char
             goto fail;
         p = end;
     }
+    if (format != LWM2M_FORMAT_NONE) {
+        uint8_t buf[4];
+        if (coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                            coap_encode_var_safe(buf, sizeof buf, (unsigned)format), buf) == 0)
+            goto fail;
+    }
     for (const char *q = query; q != NULL && *q != '\0';) {
         const char *end = strchr(q, '&');
         size_t len = end ? (size_t)(end - q) : strlen(q);
@@ -131,8 +138,31 @@ coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char
             goto fail;
         q = end ? end + 1 : NULL;
     }
+    if (payload_len > 0 && !coap_add_data(pdu, payload_len, payload))
+        goto fail;
     return pdu;
 fail:
     coap_delete_pdu(pdu);
     return NULL;
+}
+
+void lwm2m_net_location_path(const coap_pdu_t *pdu, char *buf, size_t cap)
+{
+    size_t n = 0;
+    coap_opt_iterator_t it;
+    coap_opt_filter_t filter;
+    coap_option_filter_clear(&filter);
+    coap_option_filter_set(&filter, COAP_OPTION_LOCATION_PATH);
+    coap_option_iterator_init(pdu, &it, &filter);
+    coap_opt_t *opt;
+    while ((opt = coap_option_next(&it)) != NULL) {
+        size_t len = coap_opt_length(opt);
+        if (n + 1 + len >= cap)
+            break;
+        buf[n++] = '/';
+        memcpy(buf + n, coap_opt_value(opt), len);
+        n += len;
+    }
+    if (cap > 0)
+        buf[n < cap ? n : cap - 1] = '\0';
 }

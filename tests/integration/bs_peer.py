@@ -8,6 +8,10 @@ usage: bs_peer.py PORT_FILE SCENARIO EXPECTED_QUERY
   SCENARIO        'plain' (Delete /, Write /0/1 and /1/1, Finish -> 2.04) or
                   'seed' (multi-server + ACL -> Finish 4.06, then Delete /, rewrite -> 2.04)
   EXPECTED_QUERY  the Uri-Query the Bootstrap-Request must carry, e.g. 'ep=dev&pct=110'
+Then, as the LwM2M Server of the account it wrote, it expects the client's Register
+(CON POST /rd?ep=..&lt=300&lwm2m=1.1&b=U, link format listing /1/1 and /3/0), answers 2.01
+with Location-Path /rd/5a3f, creates PORT_FILE.registered, and expects the De-register
+(DELETE /rd/5a3f) when the client is stopped.
 Exit 0 when every answer was as expected; prints one line per step.
 """
 import os
@@ -92,27 +96,28 @@ SERVER = lambda iid, ssid: (
     '{"n":"7","vs":"U"}]' % (iid, ssid)).encode()
 ACL = b'[{"bn":"/2/0/","n":"0","v":3},{"n":"1","v":0},{"n":"2/101","v":1},{"n":"3","v":101}]'
 
-SCENARIOS = {
+def scenarios(rd):
+  return {
     "plain": [
         (DELETE, "/", None, b"", code(2, 2)),
-        (PUT, "/0/1", 110, ACCOUNT(1, 101, 5690), code(2, 4)),
+        (PUT, "/0/1", 110, ACCOUNT(1, 101, rd), code(2, 4)),
         (PUT, "/1/1", 110, SERVER(1, 101), code(2, 4)),
         (POST, "/bs", None, b"", code(2, 4)),
     ],
     "seed": [
         (DELETE, "/", None, b"", code(2, 2)),
-        (PUT, "/0/1", 110, ACCOUNT(1, 101, 5690), code(2, 4)),
-        (PUT, "/0/2", 110, ACCOUNT(2, 102, 5691), code(2, 4)),
+        (PUT, "/0/1", 110, ACCOUNT(1, 101, rd), code(2, 4)),
+        (PUT, "/0/2", 110, ACCOUNT(2, 102, rd + 1), code(2, 4)),
         (PUT, "/1/1", 110, SERVER(1, 101), code(2, 4)),
         (PUT, "/1/2", 110, SERVER(2, 102), code(2, 4)),
         (PUT, "/2/0", 110, ACL, code(2, 4)),
         (POST, "/bs", None, b"", code(4, 6)),
         (DELETE, "/", None, b"", code(2, 2)),
-        (PUT, "/0/1", 110, ACCOUNT(1, 101, 5690), code(2, 4)),
+        (PUT, "/0/1", 110, ACCOUNT(1, 101, rd), code(2, 4)),
         (PUT, "/1/1", 110, SERVER(1, 101), code(2, 4)),
         (POST, "/bs", None, b"", code(2, 4)),
     ],
-}
+  }
 
 
 def main():
@@ -120,6 +125,10 @@ def main():
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(20)
+    rd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rd.bind(("127.0.0.1", 0))
+    rd.settimeout(20)
+    rd_port = rd.getsockname()[1]
     with open(port_file + ".tmp", "w") as f:
         f.write(str(sock.getsockname()[1]))
     os.rename(port_file + ".tmp", port_file)
@@ -137,7 +146,7 @@ def main():
 
     # 2. The scripted sequence, each request confirmable from our socket to the client's.
     mid_out = 0x1000
-    for method, path, fmt, payload, want in SCENARIOS[scenario]:
+    for method, path, fmt, payload, want in scenarios(rd_port)[scenario]:
         mid_out += 1
         tok = struct.pack("!I", mid_out)
         opts = path_opts(path)
@@ -153,6 +162,37 @@ def main():
         print("%s %s %s -> %d.%02d %s" % ("ok" if ok else "FAIL", {2: "POST", 3: "PUT", 4: "DELETE"}[method],
                                         path, rc >> 5, rc & 31, rpayload.decode(errors="replace")))
         failures += not ok
+
+    # 3. Registration with the account just written, then De-register.
+    endpoint = want_query.split("&")[0][3:]
+    while True:
+        data, client = rd.recvfrom(4096)
+        mtype, c, mid, token, opts, payload = parse(data)
+        if mtype == CON:
+            break
+    path = "/" + "/".join(v.decode() for n, v in opts if n == 11)
+    query = "&".join(v.decode() for n, v in opts if n == 15)
+    cf = [int.from_bytes(v, "big") for n, v in opts if n == 12]
+    links = payload.decode(errors="replace")
+    ok = (c == POST and path == "/rd" and query == "ep=%s&lt=300&lwm2m=1.1&b=U" % endpoint
+          and cf == [40] and "</1/1>" in links and "</3/0>" in links and "</0" not in links)
+    print("%s Register %s?%s cf=%s %s" % ("ok" if ok else "FAIL", path, query, cf, links))
+    failures += not ok
+    rd.sendto(frame(ACK, code(2, 1), mid, token, [(8, b"rd"), (8, b"5a3f")]), client)
+    with open(port_file + ".registered", "w") as f:
+        f.write("1")
+    while True:
+        data, client = rd.recvfrom(4096)
+        mtype, c, mid, token, opts, _ = parse(data)
+        if mtype == CON and c != POST:
+            break
+        if mtype == CON:  # an Update before the stop: acknowledge it
+            rd.sendto(frame(ACK, code(2, 4), mid, token), client)
+    path = "/" + "/".join(v.decode() for n, v in opts if n == 11)
+    ok = c == DELETE and path == "/rd/5a3f"
+    print("%s De-register %s" % ("ok" if ok else "FAIL", path))
+    failures += not ok
+    rd.sendto(frame(ACK, code(2, 2), mid, token), client)
     return 1 if failures else 0
 
 

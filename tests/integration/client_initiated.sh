@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Client-initiated bootstrap of a running lwm2m-client against an independent Bootstrap Server
 # (tests/integration/bs_peer.py: hand-built CoAP frames): the Bootstrap-Request with ep and pct,
-# a plain sequence, and the seed's 4.06 and recovery, each ending in a saved configuration.
+# a plain sequence, and the seed's 4.06 and recovery, each ending in a saved configuration and
+# a Register at the server the configuration names, then De-register on SIGTERM.
 set -u
 bin=${LWM2M_BIN_DIR:?}/lwm2m-client
 peer=${LWM2M_SOURCE_DIR:?}/tests/integration/bs_peer.py
@@ -24,19 +25,26 @@ run() { # $1 scenario, $2.. client options
   "$bin" -e "dev-$scenario" -s "$work/state.json" -b "coap://127.0.0.1:$bs_port" -p "$port" "$@" \
     2>"$work/client-$scenario.log" &
   local client_pid=$!; pids+=("$client_pid")
-  wait "$peer_pid"; local peer_rc=$?
-  for _ in $(seq 30); do [ -e "$work/state.json" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do [ -e "$work/port.registered" ] && break; sleep 0.1; done
   kill -TERM "$client_pid"; wait "$client_pid"; local client_rc=$?
+  wait "$peer_pid"; local peer_rc=$?
+  rm -f "$work/port.registered"
   [ $peer_rc -eq 0 ] && ok || { ko "$scenario: peer saw a wrong answer"; cat "$work/peer.log" >&2; cat "$work/client-$scenario.log" >&2; }
   [ $client_rc -eq 0 ] && ok || ko "$scenario: client exit $client_rc"
   grep -q "bootstrap: Bootstrap-Request accepted (2.04)" "$work/client-$scenario.log" && ok || ko "$scenario: no 2.04 logged"
   grep -q '"n":"1/1/0","v":101' "$work/state.json" 2>/dev/null && ok || ko "$scenario: state not saved"
+  grep -q "registration: registered with SSID 101 at coap://127.0.0.1:[0-9]*, location /rd/5a3f" \
+    "$work/client-$scenario.log" && ok || ko "$scenario: registration not logged"
+  grep -q "registration: de-registered from SSID 101 (2.02)" "$work/client-$scenario.log" && ok \
+    || ko "$scenario: de-registration not logged"
+  cat "$work/peer.log" >>"$work/peers.log"
 }
 
 run plain
 run seed --single-server --no-acl
-grep -q "FAIL" "$work/peer.log" && ko "peer log has failures" || ok
-grep -q "4.06 too-many-servers" "$work/peer.log" && ok || ko "4.06 diagnostic not received: $(cat "$work/peer.log")"
+grep -q "FAIL" "$work/peers.log" && ko "peer log has failures" || ok
+grep -q "4.06 too-many-servers" "$work/peers.log" && ok || ko "4.06 diagnostic not received: $(cat "$work/peers.log")"
+[ "$(grep -c "^ok Register" "$work/peers.log")" -eq 2 ] && ok || ko "Register not seen twice"
 grep -q '"0/2/' "$work/state.json" && ko "refused account saved" || ok
 
 # No Bootstrap Server: the client backs off and keeps no half configuration.
