@@ -376,7 +376,14 @@ int lwm2m_cbor_number_double(const lwm2m_cbor_item *it, double *out)
         *out = (double)it->val;
         return LWM2M_OK;
     case LWM2M_CBOR_NINT:
-        *out = -1.0 - (double)it->val;
+        /* -1 - val computed exactly in integers, then rounded once (found by fuzzing: two
+         * roundings gave times off by 2 above 2^53). */
+        if (it->val <= (uint64_t)INT64_MAX)
+            *out = (double)(-1 - (int64_t)it->val);
+        else if (it->val == UINT64_MAX)
+            *out = -18446744073709551616.0;
+        else
+            *out = -(double)(it->val + 1);
         return LWM2M_OK;
     case LWM2M_CBOR_FLOAT:
         *out = it->f;

@@ -20,11 +20,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check(bool ok)
+/* Reports the failed invariant's line, so a crash names what broke. */
+static void check_at(bool ok, int line)
 {
-    if (!ok)
+    if (!ok) {
+        fprintf(stderr, "fuzz_senml_cbor: invariant at line %d failed\n", line);
         abort();
+    }
 }
+#define check(ok) check_at((ok), __LINE__)
 
 static lwm2m_path pick_base(uint8_t b)
 {

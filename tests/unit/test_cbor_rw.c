@@ -381,6 +381,13 @@ static void test_numbers(void **state)
     assert_int_equal(lwm2m_cbor_number(&it, &v), LWM2M_ERR_RANGE);
     assert_int_equal(lwm2m_cbor_number_double(&it, &d), LWM2M_OK);
     assert_true(d == -9223372036854775809.0);
+    /* Regression (fuzz_senml_cbor): -1 - n must round once; -12610078956638366 is exact. */
+    assert_int_equal(read_hex("3b002cccccccccd09d", &it, &r, buf, sizeof buf), LWM2M_OK);
+    assert_int_equal(lwm2m_cbor_number_double(&it, &d), LWM2M_OK);
+    assert_true(d == -12610078956638366.0);
+    assert_int_equal(read_hex("3bffffffffffffffff", &it, &r, buf, sizeof buf), LWM2M_OK);
+    assert_int_equal(lwm2m_cbor_number_double(&it, &d), LWM2M_OK);
+    assert_true(d == -18446744073709551616.0);
     assert_int_equal(read_hex("f93e00", &it, &r, buf, sizeof buf), LWM2M_OK);
     assert_int_equal(lwm2m_cbor_number(&it, &v), LWM2M_OK);
     assert_int_equal(v.type, LWM2M_TYPE_FLOAT);
