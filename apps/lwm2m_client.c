@@ -50,6 +50,7 @@ typedef struct client_app {
     const char *endpoint;
     const char *state_path;
     int verbose;
+    int legacy_bootstrap; /* accept bootstrap commands without a Bootstrap-Request */
     lwm2m_model *model;
     lwm2m_bs_client *bs;
     uint8_t response_buf[4096];
@@ -92,7 +93,8 @@ static void usage(FILE *f)
                "LwM2M client daemon. With no LwM2M Server account it sends a Bootstrap-Request\n"
                "(POST /bs?ep=NAME&pct=110) to its Bootstrap-Server account after the Client Hold\n"
                "Off Time, retrying with exponential back-off and jitter. It serves the Bootstrap\n"
-               "interface on its CoAP port (also commands that arrive without a request), then\n"
+               "interface while that bootstrap runs (or, with --legacy-bootstrap, whenever a\n"
+               "Bootstrap Server sends commands), then\n"
                "registers with its LwM2M Servers (NoSec; Update before the lifetime ends,\n"
                "De-register on SIGTERM/SIGINT). Bootstrap operations:\n"
                "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
@@ -109,6 +111,9 @@ static void usage(FILE *f)
                "      --single-server        hold at most one LwM2M Server account\n"
                "      --no-acl               no Access Control object (/2)\n"
                "      --lwm2m-version V      1.0, 1.1 (default) or 1.2\n"
+               "      --legacy-bootstrap     also accept bootstrap commands that arrive without a\n"
+               "                             Bootstrap-Request (LwM2M 1.0 server-initiated\n"
+               "                             bootstrap; only on a trusted network)\n"
                "  -v, --verbose              log every request\n"
                "  -h, --help                 this help\n"
                "\n"
@@ -452,7 +457,9 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
         return;
     }
     int64_t now = now_ms();
-    if (lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS) {
+    /* Without a Bootstrap-Request accepted by the Bootstrap Server, commands open a transaction
+     * only in 1.0-style server-initiated mode; otherwise lwm2m_bs_client_handle answers 5.03. */
+    if (lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS && app->legacy_bootstrap) {
         if (lwm2m_bs_client_begin(app->bs, now) != LWM2M_OK) {
             logf_("out of memory starting a bootstrap transaction");
             resp.code = LWM2M_CODE_INTERNAL_ERROR;
@@ -495,8 +502,8 @@ int main(int argc, char **argv)
     const char *endpoint = NULL, *state_path = NULL, *bs_uri = NULL, *listen_addr = "127.0.0.1";
     const char *version = "1.1";
     long port = 56830;
-    int single = 0, no_acl = 0, verbose = 0;
-    enum { OPT_SINGLE = 256, OPT_NO_ACL, OPT_VERSION, OPT_LISTEN };
+    int single = 0, no_acl = 0, verbose = 0, legacy = 0;
+    enum { OPT_SINGLE = 256, OPT_NO_ACL, OPT_VERSION, OPT_LISTEN, OPT_LEGACY };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
         {"state", required_argument, NULL, 's'},
@@ -506,6 +513,7 @@ int main(int argc, char **argv)
         {"single-server", no_argument, NULL, OPT_SINGLE},
         {"no-acl", no_argument, NULL, OPT_NO_ACL},
         {"lwm2m-version", required_argument, NULL, OPT_VERSION},
+        {"legacy-bootstrap", no_argument, NULL, OPT_LEGACY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -538,6 +546,9 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_ACL:
             no_acl = 1;
+            break;
+        case OPT_LEGACY:
+            legacy = 1;
             break;
         case OPT_VERSION:
             version = optarg;
@@ -589,6 +600,7 @@ int main(int argc, char **argv)
     app.endpoint = endpoint;
     app.state_path = state_path;
     app.verbose = verbose;
+    app.legacy_bootstrap = legacy;
     coap_context_t *ctx = NULL;
     int sfd = -1;
     app.model = lwm2m_model_new();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Black-box test of lwm2m-client's Bootstrap interface, driven by an independent CoAP peer
-# (coap-client-notls from libcoap3-bin, which exits 0 even on 4.xx: judge its output):
+# (coap-client-notls from libcoap3-bin, which exits 0 even on 4.xx: judge its output), as a
+# 1.0-style server-initiated bootstrap (--legacy-bootstrap); without it, refusal:
 # Discover, Delete /, Write /0 (SenML JSON) and /1 (TLV), the seed's 4.06 and its recovery,
 # persistence, restart, kill -9 during a write burst, option and state-file errors.
 set -u
@@ -19,7 +20,7 @@ start() {
   local try
   for try in 1 2 3 4 5 6 7 8; do
     port=$((20000 + RANDOM % 40000))
-    "$bin" -e dev-it -s "$work/state.json" -b coap://127.0.0.1:5683 -p "$port" -v "$@" \
+    "$bin" -e dev-it -s "$work/state.json" -b coap://127.0.0.1:9 -p "$port" -v "$@" \
       2>>"$work/client.log" &
     pid=$!
     sleep 0.3
@@ -40,7 +41,14 @@ acl='[{"bn":"/2/0/","n":"0","v":3},{"n":"1","v":0},{"n":"2/101","v":1},{"n":"3",
 printf '\xc1\x00\x65\xc2\x01\x01\x2c\xc1\x06\x01\xc1\x07U' >"$work/server1.tlv"
 
 # --- a single-server client without Access Control: the seed's example ---------------------
+# Without --legacy-bootstrap, commands that no Bootstrap-Request asked for are refused.
 start --single-server --no-acl
+out=$(C -m delete "$url/"); case "$out" in *5.03*) ok ;; *) ko "unrequested Delete /: '$out'" ;; esac
+out=$(C -m put -t 110 -e "$account0" "$url/0/1"); case "$out" in *5.03*) ok ;; *) ko "unrequested Write: '$out'" ;; esac
+stop || ko "SIGTERM exit status"
+[ ! -e "$work/state.json" ] && ok || ko "unrequested commands changed the state"
+
+start --single-server --no-acl --legacy-bootstrap
 out=$(C -m get -A 40 "$url/")
 [ "$out" = '</>;lwm2m=1.1,</0>;ver=1.1,</0/0>,</1>;ver=1.1,</2>;ver=1.1,</3>;ver=1.1,</3/0>' ] \
   && ok || ko "Discover /: '$out'"
@@ -75,7 +83,7 @@ grep -q "signal 15: stopping" "$work/client.log" && ok || ko "no stop log line"
 
 # --- restart: the saved configuration is used --------------------------------------------------
 cp "$work/state.json" "$work/good.json"
-start --single-server --no-acl
+start --single-server --no-acl --legacy-bootstrap
 grep -q "configuration loaded from $work/state.json: 1 server account(s)" "$work/client.log" && ok \
   || ko "restart did not load the state file"
 # --- kill -9 during a Bootstrap-Write burst: the file stays the last good configuration -------
