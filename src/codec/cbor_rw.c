@@ -1,5 +1,6 @@
 /* CBOR (RFC 8949) reader and writer over caller buffers; see cbor_rw.h. */
 #include "codec/cbor_rw.h"
+#include "core/utf8.h"
 
 #include <math.h>
 #include <string.h>
@@ -249,7 +250,7 @@ int lwm2m_cbor_read_string(lwm2m_cbor_reader *r, const lwm2m_cbor_item *it, lwm2
         return r->rc;
     bool text = it->kind == LWM2M_CBOR_TEXT;
     if (!it->indefinite) {
-        if (text && !lwm2m_cbor_utf8_valid(it->ptr, (size_t)it->val))
+        if (text && !lwm2m_utf8_valid(it->ptr, (size_t)it->val))
             return lwm2m_cbor_fail(r, it->offset, LWM2M_ERR_INVALID, "invalid utf-8 in text");
         out->ptr = it->ptr;
         out->len = (size_t)it->val;
@@ -266,7 +267,7 @@ int lwm2m_cbor_read_string(lwm2m_cbor_reader *r, const lwm2m_cbor_item *it, lwm2
             return rc;
         if (!more)
             break;
-        if (text && !lwm2m_cbor_utf8_valid(chunk.ptr, (size_t)chunk.val))
+        if (text && !lwm2m_utf8_valid(chunk.ptr, (size_t)chunk.val))
             return lwm2m_cbor_fail(r, chunk.offset, LWM2M_ERR_INVALID, "invalid utf-8 in text");
         if (chunk.val > 0) {
             nonempty++;
@@ -492,45 +493,6 @@ void lwm2m_cbor_put_number(lwm2m_buf *b, double d)
 }
 
 /* ---- shared helpers ---- */
-
-bool lwm2m_cbor_utf8_valid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n;
-        uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the first continuation byte */
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
-            return false;
-        }
-        if (len - i - 1 < n)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= n; k++)
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return false;
-        i += n + 1;
-    }
-    return true;
-}
 
 /* Decimal digits only, value <= 65535. */
 static bool parse_u16(const uint8_t *s, size_t len, uint16_t *out)

@@ -115,8 +115,6 @@ void lwm2m_cbor_put_float(lwm2m_buf *b, double d);
 void lwm2m_cbor_put_number(lwm2m_buf *b, double d);
 
 /* Helpers both CBOR codecs share. */
-/* RFC 3629 UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
-bool lwm2m_cbor_utf8_valid(const uint8_t *s, size_t len);
 /* "o:i" with decimal IDs up to 65535, or "FFFF:FFFF" (the null link as the spec's examples
  * write it). Returns 0 or LWM2M_ERR_INVALID. */
 int lwm2m_cbor_objlnk_parse(const uint8_t *s, size_t len, lwm2m_objlnk *out);

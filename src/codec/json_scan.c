@@ -1,5 +1,6 @@
 /* Bounded JSON reader/writer shared by the SenML JSON and LwM2M JSON codecs (RFC 8259). */
 #include "codec/json_scan.h"
+#include "core/utf8.h"
 
 #include <math.h>
 #include <string.h>
@@ -151,51 +152,6 @@ int lwm2m_json_next_element(lwm2m_json *j, size_t *count, bool *more)
     return next_item(j, count, ']', more);
 }
 
-/* Length of the well-formed UTF-8 sequence at p (Unicode Table 3-7), 0 when ill-formed. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-    uint8_t c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return len;
-}
-
-bool lwm2m_utf8_valid(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(s + i, len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
 static int hex4(const uint8_t *p)
 {
     int v = 0;
@@ -328,7 +284,7 @@ int lwm2m_json_read_string(lwm2m_json *j, lwm2m_json_str *out)
         } else if (c < 0x20) {
             return lwm2m_json_fail(j, i, LWM2M_ERR_INVALID, "control character in string");
         } else {
-            size_t n = utf8_seq(j->in + i, j->len - i);
+            size_t n = lwm2m_utf8_seq(j->in + i, j->len - i);
             if (n == 0)
                 return lwm2m_json_fail(j, i, LWM2M_ERR_INVALID, "invalid utf-8 in string");
             dec += n;

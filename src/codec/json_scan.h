@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/utf8.h"
 #include "lwm2m/buf.h"
 #include "lwm2m/path.h"
 #include "lwm2m/value.h"
@@ -109,8 +110,6 @@ int lwm2m_json_name_path(const lwm2m_json *j, const lwm2m_json_str *bn, bool has
 int lwm2m_json_num_value(const lwm2m_json *j, const lwm2m_json_num *n, lwm2m_type want,
                          lwm2m_value *out);
 
-/* Encoding helpers. */
-bool lwm2m_utf8_valid(const uint8_t *s, size_t len);
 /* A quoted JSON string: '"' and '\\' escaped, control characters as \u00XX. */
 void lwm2m_json_put_string(lwm2m_buf *b, const uint8_t *s, size_t len);
 /* A number that reads back exactly: plain digits for integral values below 1e15, else the

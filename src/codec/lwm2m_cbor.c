@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "codec/cbor_rw.h"
+#include "core/utf8.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
 
@@ -335,7 +336,7 @@ static bool value_ok(const lwm2m_value *v)
     case LWM2M_TYPE_STRING:
     case LWM2M_TYPE_CORELNK:
         return v->v.bytes.len == 0 ||
-               (v->v.bytes.ptr != NULL && lwm2m_cbor_utf8_valid(v->v.bytes.ptr, v->v.bytes.len));
+               (v->v.bytes.ptr != NULL && lwm2m_utf8_valid(v->v.bytes.ptr, v->v.bytes.len));
     case LWM2M_TYPE_OPAQUE:
         return v->v.bytes.len == 0 || v->v.bytes.ptr != NULL;
     default:

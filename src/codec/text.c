@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/numtext.h"
+#include "core/utf8.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
 
@@ -12,47 +13,6 @@ static int fail(lwm2m_codec_error *err, int rc, size_t offset, const char *reaso
     err->offset = offset;
     err->reason = reason;
     return rc;
-}
-
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or `len` when all of it is. Same rules as tlv.c. */
-static size_t utf8_invalid_at(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n;
-        uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the first continuation byte */
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
-            return i;
-        }
-        if (n > len - i - 1)
-            return i;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += n + 1;
-    }
-    return len;
 }
 
 static bool single_resource(const lwm2m_path *base)
@@ -157,7 +117,7 @@ static int decode_value(lwm2m_type type, const uint8_t *in, size_t len, lwm2m_ar
         *v = lwm2m_value_bytes(type, in, len);
         return LWM2M_OK;
     default: { /* STRING, or no declared type */
-        size_t bad = utf8_invalid_at(in, len);
+        size_t bad = lwm2m_utf8_invalid_at(in, len);
         if (bad != len)
             return fail(err, LWM2M_ERR_INVALID, bad, "invalid UTF-8 in string");
         *v = lwm2m_value_bytes(LWM2M_TYPE_STRING, in, len);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lwm2m/codec.h"
+#include "core/utf8.h"
 #include "lwm2m/error.h"
 
 /* Bits 7-6 of the type byte. */
@@ -28,47 +29,6 @@ static int fail(lwm2m_codec_error *err, int rc, size_t offset, const char *reaso
     err->offset = offset;
     err->reason = reason;
     return rc;
-}
-
-/* Offset of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or `len` when all of it is. */
-static size_t utf8_invalid_at(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n;
-        uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the first continuation byte */
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
-            return i;
-        }
-        if (n > len - i - 1)
-            return i;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-        i += n + 1;
-    }
-    return len;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -202,7 +162,7 @@ static int decode_value(decoder *d, const lwm2m_path *p, const tlv *t, lwm2m_val
         return LWM2M_OK;
     case LWM2M_TYPE_STRING: {
         /* Validated so that the string can be re-encoded into JSON and CBOR formats. */
-        size_t bad = utf8_invalid_at(b, n);
+        size_t bad = lwm2m_utf8_invalid_at(b, n);
         if (bad != n)
             return fail(d->err, LWM2M_ERR_INVALID, t->vpos + bad, "invalid UTF-8 in string");
         *v = lwm2m_value_bytes(type, b, n);

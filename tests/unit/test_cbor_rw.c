@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "codec/cbor_rw.h"
+#include "core/utf8.h"
 #include "lwm2m/error.h"
 
 /* Hex text ("a1 02") to bytes; returns the length. */
@@ -542,14 +543,14 @@ static void test_helpers(void **state)
     lwm2m_objlnk f = {65535, 0};
     assert_int_equal(lwm2m_cbor_objlnk_format(f, s), 7);
     assert_string_equal(s, "65535:0");
-    assert_true(lwm2m_cbor_utf8_valid((const uint8_t *)"", 0));
-    assert_true(lwm2m_cbor_utf8_valid((const uint8_t *)"\xf4\x8f\xbf\xbf", 4));
-    assert_false(lwm2m_cbor_utf8_valid((const uint8_t *)"\xc1\xbf", 2));
-    assert_false(lwm2m_cbor_utf8_valid((const uint8_t *)"\xe0\x9f\xbf", 3));
-    assert_false(lwm2m_cbor_utf8_valid((const uint8_t *)"\xf0\x8f\xbf\xbf", 4));
-    assert_false(lwm2m_cbor_utf8_valid((const uint8_t *)"\xf5\x80\x80\x80", 4));
-    assert_false(lwm2m_cbor_utf8_valid((const uint8_t *)"\x80", 1));
-    assert_false(lwm2m_cbor_utf8_valid((const uint8_t *)"a\xc3", 2));
+    assert_true(lwm2m_utf8_valid((const uint8_t *)"", 0));
+    assert_true(lwm2m_utf8_valid((const uint8_t *)"\xf4\x8f\xbf\xbf", 4));
+    assert_false(lwm2m_utf8_valid((const uint8_t *)"\xc1\xbf", 2));
+    assert_false(lwm2m_utf8_valid((const uint8_t *)"\xe0\x9f\xbf", 3));
+    assert_false(lwm2m_utf8_valid((const uint8_t *)"\xf0\x8f\xbf\xbf", 4));
+    assert_false(lwm2m_utf8_valid((const uint8_t *)"\xf5\x80\x80\x80", 4));
+    assert_false(lwm2m_utf8_valid((const uint8_t *)"\x80", 1));
+    assert_false(lwm2m_utf8_valid((const uint8_t *)"a\xc3", 2));
 }
 
 int main(void)
