@@ -67,6 +67,7 @@ typedef struct client_app {
     uint32_t rng;
     server_link servers[MAX_SERVERS];
     size_t n_servers;
+    int64_t purge_at_ms; /* Bootstrap-Server Account Timeout /0/x/12 */
 } client_app;
 
 static void logf_(const char *fmt, ...)
@@ -491,6 +492,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
             logf_("bootstrap: finished, %zu server account(s), saved to %s",
                   count_server_accounts(app->model), app->state_path);
             app->need_bootstrap = false;
+            app->purge_at_ms = lwm2m_bs_account_purge_at(app->model, now_ms());
             start_registration(app);
         }
     }
@@ -669,6 +671,8 @@ int main(int argc, char **argv)
      * Client Hold Off Time. */
     app.need_bootstrap = count_server_accounts(app.model) == 0;
     app.next_request_ms = lwm2m_bs_request_not_before(app.model, now_ms());
+    /* After a restart the end of the last bootstrap is unknown: the timeout counts from now. */
+    app.purge_at_ms = lwm2m_bs_account_purge_at(app.model, now_ms());
     if (!app.need_bootstrap)
         start_registration(&app);
     coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
@@ -697,6 +701,15 @@ int main(int argc, char **argv)
             now_ms() >= app.next_request_ms)
             send_bootstrap_request(&app);
         int64_t now = now_ms();
+        if (now >= app.purge_at_ms && lwm2m_bs_client_state(app.bs) != LWM2M_BS_IN_PROGRESS) {
+            app.purge_at_ms = INT64_MAX;
+            size_t n = lwm2m_bs_account_purge(app.model);
+            if (lwm2m_state_save(app.model, state_path, err, sizeof err) != LWM2M_OK)
+                logf_("bootstrap: account purged but not saved: %s", err);
+            else
+                logf_("bootstrap: Bootstrap-Server account purged (/0/x/12 timeout), %zu removed",
+                      n);
+        }
         for (size_t i = 0; i < app.n_servers; i++) {
             server_link *l = &app.servers[i];
             if (!l->disabled && l->pending == REG_IDLE && now >= l->next_ms)

@@ -87,6 +87,12 @@ int lwm2m_bs_client_commit(lwm2m_bs_client *c, int64_t now_s);
 /* Drops a transaction in any state; `live` is untouched. */
 void lwm2m_bs_client_abort(lwm2m_bs_client *c);
 
+/* Bootstrap-Server Account Timeout (/0/x/12): when to purge the account after a successful
+ * bootstrap that ended at `finished_ms`; INT64_MAX when absent or 0 (keep it forever). */
+int64_t lwm2m_bs_account_purge_at(const lwm2m_model *live, int64_t finished_ms);
+/* Removes the Bootstrap-Server account(s) from `live`. Returns how many were removed. */
+size_t lwm2m_bs_account_purge(lwm2m_model *live);
+
 /* ---- Client-initiated Bootstrap-Request ---------------------------------------------- */
 
 /* The Bootstrap-Request's Uri-Query: "ep=NAME", plus "&pct=F" for LwM2M 1.1 and later when

@@ -62,3 +62,31 @@ int64_t lwm2m_bs_retry_delay_ms(uint32_t attempt, uint32_t base_s, uint32_t max_
     uint64_t jitter = ms / 2 == 0 ? 0 : (uint64_t)random % (ms / 2 + 1);
     return (int64_t)(ms + jitter);
 }
+
+int64_t lwm2m_bs_account_purge_at(const lwm2m_model *live, int64_t finished_ms)
+{
+    size_t n = lwm2m_model_instance_count(live, 0);
+    for (size_t i = 0; i < n; i++) {
+        uint16_t iid = lwm2m_model_instance_id_at(live, 0, i);
+        int64_t timeout = 0;
+        lwm2m_path p = lwm2m_path_res(0, iid, 12);
+        if (lwm2m_model_is_bootstrap_account(live, iid) &&
+            lwm2m_model_get_int(live, &p, &timeout) == LWM2M_OK && timeout > 0)
+            return finished_ms + (timeout > INT32_MAX ? INT32_MAX : timeout) * 1000;
+    }
+    return INT64_MAX;
+}
+
+size_t lwm2m_bs_account_purge(lwm2m_model *live)
+{
+    size_t removed = 0;
+    for (size_t i = lwm2m_model_instance_count(live, 0); i-- > 0;) {
+        uint16_t iid = lwm2m_model_instance_id_at(live, 0, i);
+        lwm2m_path p = lwm2m_path_inst(0, iid);
+        /* A DM-mode delete: the bootstrap protection does not apply to the purge itself. */
+        if (lwm2m_model_is_bootstrap_account(live, iid) &&
+            lwm2m_model_delete(live, &p, LWM2M_DELETE_DM) == LWM2M_OK)
+            removed++;
+    }
+    return removed;
+}

@@ -102,6 +102,7 @@ def scenarios(rd):
         (DELETE, "/", None, b"", code(2, 2)),
         (PUT, "/0/1", 110, ACCOUNT(1, 101, rd), code(2, 4)),
         (PUT, "/1/1", 110, SERVER(1, 101), code(2, 4)),
+        (PUT, "/0/0/12", 0, b"1", code(2, 4)),  # BS Account Timeout 1 s, plain text
         (POST, "/bs", None, b"", code(2, 4)),
     ],
     "seed": [

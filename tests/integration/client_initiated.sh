@@ -26,6 +26,7 @@ run() { # $1 scenario, $2.. client options
     2>"$work/client-$scenario.log" &
   local client_pid=$!; pids+=("$client_pid")
   for _ in $(seq 100); do [ -e "$work/port.registered" ] && break; sleep 0.1; done
+  [ "$scenario" = plain ] && sleep 1.5  # past the 1 s Bootstrap-Server Account Timeout
   kill -TERM "$client_pid"; wait "$client_pid"; local client_rc=$?
   wait "$peer_pid"; local peer_rc=$?
   rm -f "$work/port.registered"
@@ -41,7 +42,11 @@ run() { # $1 scenario, $2.. client options
 }
 
 run plain
+grep -q "Bootstrap-Server account purged (/0/x/12 timeout), 1 removed" "$work/client-plain.log" \
+  && ok || ko "BS account not purged after /0/x/12"
+grep -q '"0/0/1","vb":true' "$work/state.json" && ko "purged BS account still in the state file" || ok
 run seed --single-server --no-acl
+grep -q '"0/0/1","vb":true' "$work/state.json" && ok || ko "BS account without timeout was purged"
 grep -q "FAIL" "$work/peers.log" && ko "peer log has failures" || ok
 grep -q "4.06 too-many-servers" "$work/peers.log" && ok || ko "4.06 diagnostic not received: $(cat "$work/peers.log")"
 [ "$(grep -c "^ok Register" "$work/peers.log")" -eq 2 ] && ok || ko "Register not seen twice"

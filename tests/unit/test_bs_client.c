@@ -304,6 +304,21 @@ static void test_bootstrap_request_scheduling(void **state)
     }
 }
 
+static void test_bootstrap_account_timeout(void **state)
+{
+    fixture *f = *state;
+    assert_true(lwm2m_bs_account_purge_at(f->live, 1000) == INT64_MAX);
+    set(f->live, lwm2m_path_res(0, 0, 12), lwm2m_value_int(0));
+    assert_true(lwm2m_bs_account_purge_at(f->live, 1000) == INT64_MAX); /* 0: keep forever */
+    set(f->live, lwm2m_path_res(0, 0, 12), lwm2m_value_int(60));
+    assert_int_equal(lwm2m_bs_account_purge_at(f->live, 1000), 61000);
+    assert_int_equal(lwm2m_bs_account_purge(f->live), 1);
+    assert_false(lwm2m_model_has_instance(f->live, 0, 0));
+    assert_true(lwm2m_model_has_instance(f->live, 3, 0));
+    assert_int_equal(lwm2m_bs_account_purge(f->live), 0);
+    assert_true(lwm2m_bs_account_purge_at(f->live, 1000) == INT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_rolls_back, setup_multi, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, setup_multi, teardown),
         cmocka_unit_test_setup_teardown(test_bootstrap_request_scheduling, setup_multi, teardown),
+        cmocka_unit_test_setup_teardown(test_bootstrap_account_timeout, setup_multi, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
