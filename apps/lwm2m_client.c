@@ -44,6 +44,10 @@ typedef struct server_link {
     char location[128]; /* "/rd/5a3f" */
     int64_t next_ms;    /* next Register (when not registered) or Update */
     uint32_t attempt;
+    int64_t retry_count;       /* /1/x/17, default 5 */
+    int64_t retry_timer_s;     /* /1/x/18, default 60 */
+    bool bootstrap_on_failure; /* /1/x/16, default true */
+    bool failed;               /* retries exhausted */
 } server_link;
 
 typedef struct client_app {
@@ -147,13 +151,19 @@ static int set_str(lwm2m_model *m, lwm2m_path p, const char *s)
     return lwm2m_model_set(m, &p, &v);
 }
 
-static int factory_bootstrap(lwm2m_model *m, const char *endpoint, const char *bs_uri)
+/* The Device object describes this program, not the configuration: set at every start. */
+static int set_device(lwm2m_model *m, const char *endpoint)
 {
     if (set_str(m, lwm2m_path_res(3, 0, 0), "lwm2m-bootstrap") != LWM2M_OK ||
         set_str(m, lwm2m_path_res(3, 0, 1), "lwm2m-client") != LWM2M_OK ||
         set_str(m, lwm2m_path_res(3, 0, 2), endpoint) != LWM2M_OK ||
         set_str(m, lwm2m_path_res(3, 0, 16), "U") != LWM2M_OK)
         return -1;
+    return 0;
+}
+
+static int factory_bootstrap(lwm2m_model *m, const char *bs_uri)
+{
     if (bs_uri == NULL)
         return 0;
     lwm2m_value yes = lwm2m_value_bool(true), nosec = lwm2m_value_int(LWM2M_SECURITY_NOSEC);
@@ -288,6 +298,20 @@ static void start_registration(client_app *app)
         memset(l, 0, sizeof *l);
         l->account = accounts[i];
         l->next_ms = now_ms();
+        /* The 1.1 communication retry resources, with the spec's defaults when absent. */
+        l->retry_count = 5;
+        l->retry_timer_s = 60;
+        l->bootstrap_on_failure = true;
+        lwm2m_path p17 = lwm2m_path_res(1, accounts[i].server_iid, 17);
+        lwm2m_path p18 = lwm2m_path_res(1, accounts[i].server_iid, 18);
+        lwm2m_path p16 = lwm2m_path_res(1, accounts[i].server_iid, 16);
+        lwm2m_model_get_int(app->model, &p17, &l->retry_count);
+        lwm2m_model_get_int(app->model, &p18, &l->retry_timer_s);
+        lwm2m_model_get_bool(app->model, &p16, &l->bootstrap_on_failure);
+        if (l->retry_timer_s < 1)
+            l->retry_timer_s = 1;
+        if (l->retry_timer_s > 86400)
+            l->retry_timer_s = 86400;
         if (accounts[i].security_mode != LWM2M_SECURITY_NOSEC) {
             /* The consistency check accepted it; the daemon's DTLS link is the next stage. */
             logf_("registration: SSID %u uses security mode %lld, which this daemon does not "
@@ -298,10 +322,35 @@ static void start_registration(client_app *app)
     }
 }
 
+/* Every server failed for good: bootstrap again when one of them asks for it (/1/x/16). */
+static void check_registration_failure(client_app *app)
+{
+    bool any_left = false, fallback = false;
+    for (size_t i = 0; i < app->n_servers; i++) {
+        const server_link *l = &app->servers[i];
+        any_left |= !l->disabled && !l->failed;
+        fallback |= l->failed && l->bootstrap_on_failure;
+    }
+    if (any_left || !fallback || app->need_bootstrap)
+        return;
+    logf_("registration: failed with every server, falling back to bootstrap");
+    app->need_bootstrap = true;
+    app->attempt = 0;
+    app->next_request_ms = lwm2m_bs_request_not_before(app->model, now_ms());
+}
+
 static void server_retry(client_app *app, server_link *l, const char *why)
 {
     l->pending = REG_IDLE;
-    int64_t delay = lwm2m_bs_retry_delay_ms(l->attempt++, 2, 600, next_random(app));
+    if (!l->registered && (int64_t)l->attempt >= l->retry_count) {
+        l->failed = true;
+        logf_("registration: SSID %u: %s; %lld attempt(s), giving up", (unsigned)l->account.ssid,
+              why, (long long)l->retry_count + 1);
+        check_registration_failure(app);
+        return;
+    }
+    int64_t delay = lwm2m_bs_retry_delay_ms(l->attempt++, (uint32_t)l->retry_timer_s,
+                                            (uint32_t)(l->retry_timer_s * 16), next_random(app));
     l->next_ms = now_ms() + delay;
     logf_("registration: SSID %u: %s; retry in %.1f s", (unsigned)l->account.ssid, why,
           (double)delay / 1000.0);
@@ -613,7 +662,7 @@ int main(int argc, char **argv)
     char err[300];
     int rc = lwm2m_state_load(app.model, state_path, err, sizeof err);
     if (rc == LWM2M_ERR_NOT_FOUND) {
-        if (factory_bootstrap(app.model, endpoint, bs_uri) != 0) {
+        if (factory_bootstrap(app.model, bs_uri) != 0) {
             logf_("cannot set the factory configuration");
             goto done;
         }
@@ -625,6 +674,10 @@ int main(int argc, char **argv)
     } else {
         logf_("configuration loaded from %s: %zu server account(s)", state_path,
               count_server_accounts(app.model));
+    }
+    if (set_device(app.model, endpoint) != 0) {
+        logf_("cannot set the Device object");
+        goto done;
     }
     lwm2m_bs_client_config cfg = {
         {single ? 1u : 0u, !no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
@@ -712,7 +765,7 @@ int main(int argc, char **argv)
         }
         for (size_t i = 0; i < app.n_servers; i++) {
             server_link *l = &app.servers[i];
-            if (!l->disabled && l->pending == REG_IDLE && now >= l->next_ms)
+            if (!l->disabled && !l->failed && l->pending == REG_IDLE && now >= l->next_ms)
                 send_registration(&app, l, l->registered ? REG_UPDATE : REG_REGISTER);
         }
     }
