@@ -216,8 +216,24 @@ static void schedule_retry(client_app *app, const char *why)
     logf_("bootstrap: %s; next Bootstrap-Request in %.1f s", why, (double)delay / 1000.0);
 }
 
-/* The Bootstrap-Server account's URI, NUL-terminated into buf, or NULL. */
-static const char *bootstrap_uri(const lwm2m_model *m, char *buf, size_t cap)
+/* PSK identity and key of a Security instance (NULL/0 when absent or not PSK mode). */
+static void psk_of(const lwm2m_model *m, uint16_t sec_iid, lwm2m_bytes *identity, lwm2m_bytes *key)
+{
+    int64_t mode = -1;
+    lwm2m_path mp = lwm2m_path_res(0, sec_iid, 2), ip = lwm2m_path_res(0, sec_iid, 3);
+    lwm2m_path kp = lwm2m_path_res(0, sec_iid, 5);
+    identity->ptr = key->ptr = NULL;
+    identity->len = key->len = 0;
+    if (lwm2m_model_get_int(m, &mp, &mode) != LWM2M_OK || mode != LWM2M_SECURITY_PSK ||
+        lwm2m_model_get_bytes(m, &ip, identity) != LWM2M_OK ||
+        lwm2m_model_get_bytes(m, &kp, key) != LWM2M_OK) {
+        identity->ptr = key->ptr = NULL;
+        identity->len = key->len = 0;
+    }
+}
+
+/* The Bootstrap-Server account's URI, NUL-terminated into buf, or NULL; *iid its instance. */
+static const char *bootstrap_uri(const lwm2m_model *m, char *buf, size_t cap, uint16_t *bs_iid)
 {
     for (size_t i = 0; i < lwm2m_model_instance_count(m, 0); i++) {
         uint16_t iid = lwm2m_model_instance_id_at(m, 0, i);
@@ -227,6 +243,7 @@ static const char *bootstrap_uri(const lwm2m_model *m, char *buf, size_t cap)
             lwm2m_model_get_bytes(m, &p, &uri) == LWM2M_OK && uri.len < cap) {
             memcpy(buf, uri.ptr, uri.len);
             buf[uri.len] = '\0';
+            *bs_iid = iid;
             return buf;
         }
     }
@@ -236,13 +253,17 @@ static const char *bootstrap_uri(const lwm2m_model *m, char *buf, size_t cap)
 static void send_bootstrap_request(client_app *app)
 {
     char uri[256];
-    if (bootstrap_uri(app->model, uri, sizeof uri) == NULL) {
+    uint16_t bs_iid = 0;
+    if (bootstrap_uri(app->model, uri, sizeof uri, &bs_iid) == NULL) {
         logf_("bootstrap: no Bootstrap-Server account, waiting for server-initiated bootstrap");
         app->need_bootstrap = false;
         return;
     }
     if (app->bs_session == NULL) {
-        app->bs_session = lwm2m_net_session_for_uri(app->ctx, uri);
+        lwm2m_bytes id, key;
+        psk_of(app->model, bs_iid, &id, &key);
+        app->bs_session =
+            lwm2m_net_session_for_uri(app->ctx, uri, id.ptr, id.len, key.ptr, key.len);
         if (app->bs_session == NULL) {
             schedule_retry(app, "cannot reach the Bootstrap-Server URI");
             return;
@@ -312,8 +333,9 @@ static void start_registration(client_app *app)
             l->retry_timer_s = 1;
         if (l->retry_timer_s > 86400)
             l->retry_timer_s = 86400;
-        if (accounts[i].security_mode != LWM2M_SECURITY_NOSEC) {
-            /* The consistency check accepted it; the daemon's DTLS link is the next stage. */
+        if (accounts[i].security_mode != LWM2M_SECURITY_NOSEC &&
+            accounts[i].security_mode != LWM2M_SECURITY_PSK) {
+            /* The consistency check accepted it; RPK and certificates are issue 7. */
             logf_("registration: SSID %u uses security mode %lld, which this daemon does not "
                   "connect with yet; not registering",
                   (unsigned)accounts[i].ssid, (long long)accounts[i].security_mode);
@@ -359,7 +381,10 @@ static void server_retry(client_app *app, server_link *l, const char *why)
 static void send_registration(client_app *app, server_link *l, int kind)
 {
     if (l->session == NULL) {
-        l->session = lwm2m_net_session_for_uri(app->ctx, l->account.uri);
+        lwm2m_bytes id, key;
+        psk_of(app->model, l->account.security_iid, &id, &key);
+        l->session =
+            lwm2m_net_session_for_uri(app->ctx, l->account.uri, id.ptr, id.len, key.ptr, key.len);
         if (l->session == NULL) {
             server_retry(app, l, "cannot reach the server URI");
             return;

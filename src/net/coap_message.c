@@ -1,6 +1,7 @@
 #include "net/coap_message.h"
 
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,11 +74,15 @@ void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu)
         coap_add_data(pdu, len, resp->payload.data);
 }
 
-coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri)
+coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
+                                          const uint8_t *psk_identity, size_t identity_len,
+                                          const uint8_t *psk_key, size_t key_len)
 {
     coap_uri_t parsed;
-    if (coap_split_uri((const uint8_t *)uri, strlen(uri), &parsed) != 0 ||
-        parsed.scheme != COAP_URI_SCHEME_COAP)
+    if (coap_split_uri((const uint8_t *)uri, strlen(uri), &parsed) != 0)
+        return NULL;
+    bool psk = psk_key != NULL && key_len > 0;
+    if (parsed.scheme != (psk ? COAP_URI_SCHEME_COAPS : COAP_URI_SCHEME_COAP))
         return NULL;
     char host[256];
     if (parsed.host.length == 0 || parsed.host.length >= sizeof host)
@@ -101,7 +106,16 @@ coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri)
     memcpy(&dst.addr, res->ai_addr, res->ai_addrlen);
     dst.size = res->ai_addrlen;
     freeaddrinfo(res);
-    return coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+    if (!psk)
+        return coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+    coap_dtls_cpsk_t setup;
+    memset(&setup, 0, sizeof setup);
+    setup.version = COAP_DTLS_CPSK_SETUP_VERSION;
+    setup.psk_info.identity.s = psk_identity;
+    setup.psk_info.identity.length = identity_len;
+    setup.psk_info.key.s = psk_key;
+    setup.psk_info.key.length = key_len;
+    return coap_new_client_session_psk2(ctx, NULL, &dst, COAP_PROTO_DTLS, &setup);
 }
 
 coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,

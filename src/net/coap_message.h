@@ -22,9 +22,13 @@ void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu);
 
 #endif
 
-/* A client session towards "coap://host[:port]" (default port 5683), host a name or an IPv4 or
- * IPv6 literal. NULL when the URI does not parse or the host does not resolve. */
-coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri);
+/* A client session towards "coap://host[:port]" (default 5683) or, with a PSK identity and key,
+ * "coaps://host[:port]" (default 5684, DTLS PSK); host a name or an IPv4 or IPv6 literal. NULL
+ * when the URI does not parse, its scheme does not match the credentials, or the host does not
+ * resolve. */
+coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
+                                          const uint8_t *psk_identity, size_t identity_len,
+                                          const uint8_t *psk_key, size_t key_len);
 
 /* A confirmable request: Uri-Path from `path` ("/bs"), Content-Format `format` (none for
  * LWM2M_FORMAT_NONE), Uri-Query from `query` ("a=1&b=2", may be NULL), then `payload`. The
