@@ -162,16 +162,45 @@ static int set_device(lwm2m_model *m, const char *endpoint)
     return 0;
 }
 
-static int factory_bootstrap(lwm2m_model *m, const char *bs_uri)
+/* The factory Bootstrap-Server account at /0/0: NoSec, or PSK when a key is given. */
+static int factory_bootstrap(lwm2m_model *m, const char *bs_uri, const char *psk_identity,
+                             const uint8_t *psk_key, size_t key_len)
 {
     if (bs_uri == NULL)
         return 0;
-    lwm2m_value yes = lwm2m_value_bool(true), nosec = lwm2m_value_int(LWM2M_SECURITY_NOSEC);
+    bool psk = psk_key != NULL;
+    lwm2m_value yes = lwm2m_value_bool(true);
+    lwm2m_value mode = lwm2m_value_int(psk ? LWM2M_SECURITY_PSK : LWM2M_SECURITY_NOSEC);
     lwm2m_path p1 = lwm2m_path_res(0, 0, 1), p2 = lwm2m_path_res(0, 0, 2);
     if (set_str(m, lwm2m_path_res(0, 0, 0), bs_uri) != LWM2M_OK ||
-        lwm2m_model_set(m, &p1, &yes) != LWM2M_OK || lwm2m_model_set(m, &p2, &nosec) != LWM2M_OK)
+        lwm2m_model_set(m, &p1, &yes) != LWM2M_OK || lwm2m_model_set(m, &p2, &mode) != LWM2M_OK)
         return -1;
+    if (psk) {
+        lwm2m_value id = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, psk_identity, strlen(psk_identity));
+        lwm2m_value key = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, psk_key, key_len);
+        lwm2m_path p3 = lwm2m_path_res(0, 0, 3), p5 = lwm2m_path_res(0, 0, 5);
+        if (lwm2m_model_set(m, &p3, &id) != LWM2M_OK || lwm2m_model_set(m, &p5, &key) != LWM2M_OK)
+            return -1;
+    }
     return 0;
+}
+
+/* Hex text to bytes; returns the length, or 0 for empty, odd or non-hex text. */
+static size_t parse_hex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    if (n == 0 || n % 2 != 0 || n / 2 > cap)
+        return 0;
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned v;
+        char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
+        char *end = NULL;
+        v = (unsigned)strtoul(pair, &end, 16);
+        if (end != pair + 2)
+            return 0;
+        out[i] = (uint8_t)v;
+    }
+    return n / 2;
 }
 
 static const char *method_name(unsigned m)
@@ -578,8 +607,17 @@ int main(int argc, char **argv)
     const char *endpoint = NULL, *state_path = NULL, *bs_uri = NULL, *listen_addr = "127.0.0.1";
     const char *version = "1.1";
     long port = 56830;
+    const char *psk_identity = NULL, *psk_key_hex = NULL;
     int single = 0, no_acl = 0, verbose = 0, legacy = 0;
-    enum { OPT_SINGLE = 256, OPT_NO_ACL, OPT_VERSION, OPT_LISTEN, OPT_LEGACY };
+    enum {
+        OPT_SINGLE = 256,
+        OPT_NO_ACL,
+        OPT_VERSION,
+        OPT_LISTEN,
+        OPT_LEGACY,
+        OPT_PSK_ID,
+        OPT_PSK_KEY
+    };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
         {"state", required_argument, NULL, 's'},
@@ -590,6 +628,8 @@ int main(int argc, char **argv)
         {"no-acl", no_argument, NULL, OPT_NO_ACL},
         {"lwm2m-version", required_argument, NULL, OPT_VERSION},
         {"legacy-bootstrap", no_argument, NULL, OPT_LEGACY},
+        {"psk-identity", required_argument, NULL, OPT_PSK_ID},
+        {"psk-key", required_argument, NULL, OPT_PSK_KEY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -626,6 +666,12 @@ int main(int argc, char **argv)
         case OPT_LEGACY:
             legacy = 1;
             break;
+        case OPT_PSK_ID:
+            psk_identity = optarg;
+            break;
+        case OPT_PSK_KEY:
+            psk_key_hex = optarg;
+            break;
         case OPT_VERSION:
             version = optarg;
             if (strcmp(version, "1.0") != 0 && strcmp(version, "1.1") != 0 &&
@@ -660,8 +706,24 @@ int main(int argc, char **argv)
                 endpoint);
         return 2;
     }
-    if (bs_uri != NULL && lwm2m_uri_scheme(bs_uri, strlen(bs_uri)) != LWM2M_SCHEME_COAP) {
-        fprintf(stderr, PROG ": bad --bootstrap '%s' (coap://host:port)\n", bs_uri);
+    uint8_t psk_key[64];
+    size_t psk_key_len = 0;
+    if ((psk_identity == NULL) != (psk_key_hex == NULL)) {
+        fprintf(stderr, PROG ": --psk-identity and --psk-key go together\n");
+        return 2;
+    }
+    if (psk_key_hex != NULL) {
+        psk_key_len = parse_hex(psk_key_hex, psk_key, sizeof psk_key);
+        if (psk_key_len == 0 || *psk_identity == '\0') {
+            fprintf(stderr,
+                    PROG ": bad --psk-key (1 to 64 bytes as hex) or empty --psk-identity\n");
+            return 2;
+        }
+    }
+    uint8_t want_scheme = psk_key_hex ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
+    if (bs_uri != NULL && lwm2m_uri_scheme(bs_uri, strlen(bs_uri)) != want_scheme) {
+        fprintf(stderr, PROG ": bad --bootstrap '%s' (%s://host:port)\n", bs_uri,
+                psk_key_hex ? "coaps" : "coap");
         return 2;
     }
     struct in_addr ip;
@@ -687,7 +749,8 @@ int main(int argc, char **argv)
     char err[300];
     int rc = lwm2m_state_load(app.model, state_path, err, sizeof err);
     if (rc == LWM2M_ERR_NOT_FOUND) {
-        if (factory_bootstrap(app.model, bs_uri) != 0) {
+        if (factory_bootstrap(app.model, bs_uri, psk_identity, psk_key_hex ? psk_key : NULL,
+                              psk_key_len) != 0) {
             logf_("cannot set the factory configuration");
             goto done;
         }
