@@ -90,9 +90,9 @@ int lwm2m_model_free_instance_id(const lwm2m_model *m, uint16_t obj, uint16_t *o
 
 /* Writes decoded records to `base` with the semantics of `mode`. All or nothing: on any error
  * the model is unchanged. Values are converted to the declared resource types.
- * Errors: LWM2M_ERR_NOT_FOUND (object not implemented, or instance missing for REPLACE/UPDATE),
- * LWM2M_ERR_EXISTS (CREATE on an existing instance), LWM2M_ERR_NOT_ALLOWED (non-writable
- * resource in a DM write), LWM2M_ERR_TYPE (value does not fit the resource),
+ * Errors: LWM2M_ERR_NOT_FOUND (object absent from this model, or instance missing for
+ * REPLACE/UPDATE), LWM2M_ERR_EXISTS (CREATE on an existing instance), LWM2M_ERR_NOT_ALLOWED
+ * (non-writable resource in a DM write), LWM2M_ERR_TYPE (value does not fit the resource),
  * LWM2M_ERR_INVALID (records outside base, single/multiple mismatch, unknown resource in a
  * DM write), LWM2M_ERR_NOMEM. `bad` (may be NULL) receives the offending record's path. */
 int lwm2m_model_write(lwm2m_model *m, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
