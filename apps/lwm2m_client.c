@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lwm2m/bs_client.h"
+#include "lwm2m/dm_client.h"
 #include "lwm2m/coap_code.h"
 #include "lwm2m/consistency.h"
 #include "lwm2m/error.h"
@@ -72,6 +73,9 @@ typedef struct client_app {
     server_link servers[MAX_SERVERS];
     size_t n_servers;
     int64_t purge_at_ms; /* Bootstrap-Server Account Timeout /0/x/12 */
+    bool prefer_pack;    /* 1.2: try GET /bspack before POST /bs */
+    bool pack_failed;    /* the pack of this bootstrap attempt failed: use /bs */
+    bool pack_pending;   /* the request in flight is a Bootstrap-Pack-Request */
 } client_app;
 
 static void logf_(const char *fmt, ...)
@@ -100,8 +104,10 @@ static void usage(FILE *f)
                "Off Time, retrying with exponential back-off and jitter. It serves the Bootstrap\n"
                "interface while that bootstrap runs (or, with --legacy-bootstrap, whenever a\n"
                "Bootstrap Server sends commands), then\n"
-               "registers with its LwM2M Servers (NoSec; Update before the lifetime ends,\n"
-               "De-register on SIGTERM/SIGINT). Bootstrap operations:\n"
+               "registers with its LwM2M Servers (NoSec or PSK; Update before the lifetime ends,\n"
+               "De-register on SIGTERM/SIGINT) and serves their requests (Read, Write, Discover,\n"
+               "Write-Attributes, Execute, Create, Delete; Execute /1/x/9 starts a new\n"
+               "bootstrap). Bootstrap operations:\n"
                "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
                "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
                "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
@@ -116,6 +122,8 @@ static void usage(FILE *f)
                "      --single-server        hold at most one LwM2M Server account\n"
                "      --no-acl               no Access Control object (/2)\n"
                "      --lwm2m-version V      1.0, 1.1 (default) or 1.2\n"
+               "      --bootstrap-pack       (1.2) ask for a Bootstrap-Pack (GET /bspack) first,\n"
+               "                             falling back to a Bootstrap-Request\n"
                "      --legacy-bootstrap     also accept bootstrap commands that arrive without a\n"
                "                             Bootstrap-Request (LwM2M 1.0 server-initiated\n"
                "                             bootstrap; only on a trusted network)\n"
@@ -300,22 +308,82 @@ static void send_bootstrap_request(client_app *app)
     }
     char query[300];
     lwm2m_buf q = lwm2m_buf_init(query, sizeof query - 1);
+    bool pack = app->prefer_pack && !app->pack_failed;
     lwm2m_format pct =
-        strcmp(app->version, "1.0") == 0 ? LWM2M_FORMAT_NONE : LWM2M_FORMAT_SENML_JSON;
+        strcmp(app->version, "1.0") == 0 || pack ? LWM2M_FORMAT_NONE : LWM2M_FORMAT_SENML_JSON;
     if (lwm2m_bs_request_query(app->endpoint, app->version, pct, &q) != LWM2M_OK) {
         schedule_retry(app, "cannot build the Bootstrap-Request");
         return;
     }
     query[q.len] = '\0';
-    coap_pdu_t *pdu =
-        lwm2m_net_new_request(app->bs_session, LWM2M_METHOD_POST, "/bs", LWM2M_FORMAT_NONE, query,
-                              NULL, 0, app->req_token, &app->req_token_len);
+    coap_pdu_t *pdu = lwm2m_net_new_request(
+        app->bs_session, pack ? LWM2M_METHOD_GET : LWM2M_METHOD_POST, pack ? "/bspack" : "/bs",
+        LWM2M_FORMAT_NONE, pack ? LWM2M_FORMAT_SENML_CBOR : LWM2M_FORMAT_NONE, query, NULL, 0,
+        app->req_token, &app->req_token_len);
     if (pdu == NULL || coap_send(app->bs_session, pdu) == COAP_INVALID_MID) {
         schedule_retry(app, "cannot send the Bootstrap-Request");
         return;
     }
     app->request_pending = true;
-    logf_("bootstrap: POST %s/bs?%s", uri, query);
+    app->pack_pending = pack;
+    logf_("bootstrap: %s %s/%s?%s", pack ? "GET" : "POST", uri, pack ? "bspack" : "bs", query);
+}
+
+static void start_registration(client_app *app);
+
+/* A transaction FINISHED (Finish 2.04 or a consistent pack): make it live, save it, register.
+ * Non-zero when it could not even be committed. */
+static int bootstrap_done(client_app *app)
+{
+    char err[300];
+    if (lwm2m_bs_client_commit(app->bs, (int64_t)time(NULL)) != LWM2M_OK) {
+        logf_("bootstrap: cannot commit the new configuration (out of memory)");
+        lwm2m_bs_client_abort(app->bs);
+        return -1;
+    }
+    if (lwm2m_state_save(app->model, app->state_path, err, sizeof err) != LWM2M_OK) {
+        logf_("bootstrap: finished but not saved: %s", err);
+    } else {
+        logf_("bootstrap: finished, %zu server account(s), saved to %s",
+              count_server_accounts(app->model), app->state_path);
+    }
+    app->need_bootstrap = false;
+    app->pack_failed = false;
+    app->purge_at_ms = lwm2m_bs_account_purge_at(app->model, now_ms());
+    start_registration(app);
+    return 0;
+}
+
+/* The answer to GET /bspack: apply the pack, or fall back to POST /bs at once. */
+static void on_pack_response(client_app *app, const coap_pdu_t *received)
+{
+    unsigned code = (unsigned)coap_pdu_get_code(received);
+    size_t len = 0, offset = 0, total = 0;
+    const uint8_t *data = NULL;
+    coap_get_data_large(received, &len, &data, &offset, &total);
+    char why[260];
+    if (code == LWM2M_CODE_CONTENT) {
+        coap_opt_iterator_t it;
+        coap_opt_t *cf = coap_check_option(received, COAP_OPTION_CONTENT_FORMAT, &it);
+        lwm2m_format fmt =
+            cf ? (lwm2m_format)coap_decode_var_bytes(coap_opt_value(cf), coap_opt_length(cf))
+               : LWM2M_FORMAT_NONE;
+        char diag[200];
+        if (lwm2m_bs_client_apply_pack(app->bs, fmt, data, len, now_ms(), diag, sizeof diag) ==
+            LWM2M_OK) {
+            logf_("bootstrap: Bootstrap-Pack applied (%zu bytes, format %u)", len, (unsigned)fmt);
+            if (bootstrap_done(app) != 0)
+                schedule_retry(app, "out of memory");
+            return;
+        }
+        snprintf(why, sizeof why, "Bootstrap-Pack not usable: %s", diag);
+    } else {
+        snprintf(why, sizeof why, "Bootstrap-Pack-Request answered %u.%02u", code >> 5, code & 31);
+    }
+    /* The spec's fallback: a Bootstrap-Request right away, not after a back-off. */
+    logf_("bootstrap: %s; falling back to Bootstrap-Request", why);
+    app->pack_failed = true;
+    app->next_request_ms = now_ms();
 }
 
 static bool is_our_request(const client_app *app, const coap_pdu_t *pdu)
@@ -433,14 +501,15 @@ static void send_registration(client_app *app, server_link *l, int kind)
             return;
         }
         query[q.len] = '\0';
-        pdu = lwm2m_net_new_request(l->session, LWM2M_METHOD_POST, "/rd", LWM2M_FORMAT_LINK, query,
-                                    links, payload.len, l->token, &l->token_len);
+        pdu = lwm2m_net_new_request(l->session, LWM2M_METHOD_POST, "/rd", LWM2M_FORMAT_LINK,
+                                    LWM2M_FORMAT_NONE, query, links, payload.len, l->token,
+                                    &l->token_len);
         logf_("registration: SSID %u: POST %s/rd?%s", (unsigned)l->account.ssid, l->account.uri,
               query);
     } else {
         unsigned method = kind == REG_UPDATE ? LWM2M_METHOD_POST : LWM2M_METHOD_DELETE;
-        pdu = lwm2m_net_new_request(l->session, method, l->location, LWM2M_FORMAT_NONE, NULL, NULL,
-                                    0, l->token, &l->token_len);
+        pdu = lwm2m_net_new_request(l->session, method, l->location, LWM2M_FORMAT_NONE,
+                                    LWM2M_FORMAT_NONE, NULL, NULL, 0, l->token, &l->token_len);
     }
     if (pdu == NULL || coap_send(l->session, pdu) == COAP_INVALID_MID) {
         server_retry(app, l, "cannot send");
@@ -504,6 +573,11 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
     if (!is_our_request(app, received))
         return COAP_RESPONSE_OK;
     app->request_pending = false;
+    if (app->pack_pending) {
+        app->pack_pending = false;
+        on_pack_response(app, received);
+        return COAP_RESPONSE_OK;
+    }
     unsigned code = (unsigned)coap_pdu_get_code(received);
     if (code == LWM2M_CODE_CHANGED) {
         logf_("bootstrap: Bootstrap-Request accepted (2.04)");
@@ -541,8 +615,70 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
     if (sent == NULL || !is_our_request(app, sent))
         return;
     app->request_pending = false;
+    if (app->pack_pending) {
+        app->pack_pending = false;
+        app->pack_failed = true; /* next attempt: Bootstrap-Request */
+    }
     schedule_retry(app, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the Bootstrap Server"
                                                              : "Bootstrap Server unreachable");
+}
+
+static server_link *server_of_session(client_app *app, const coap_session_t *session)
+{
+    for (size_t i = 0; i < app->n_servers; i++)
+        if (app->servers[i].session == session && app->servers[i].registered)
+            return &app->servers[i];
+    return NULL;
+}
+
+/* A request of a registered LwM2M Server, and what its Executes ask of the client. */
+static void handle_dm_request(client_app *app, server_link *from, const lwm2m_request *req,
+                              lwm2m_response *resp)
+{
+    lwm2m_dm_context dm = {app->model, app->version,
+                           strcmp(app->version, "1.0") == 0 ? LWM2M_FORMAT_TLV
+                                                            : LWM2M_FORMAT_SENML_JSON};
+    lwm2m_dm_event ev;
+    uint16_t ev_iid;
+    lwm2m_dm_handle(&dm, from->account.ssid, req, resp, &ev, &ev_iid);
+    unsigned code = resp->code;
+    if (app->verbose || code >= 0x80)
+        logf_("dm: SSID %u: %s %.*s -> %u.%02u%s%.*s", (unsigned)from->account.ssid,
+              method_name(req->method), (int)req->uri_path_len, req->uri_path, code >> 5, code & 31,
+              code >= 0x80 && resp->payload.len ? ": " : "",
+              code >= 0x80 ? (int)resp->payload.len : 0, (const char *)resp->payload.data);
+    switch (ev) {
+    case LWM2M_DM_EVENT_BOOTSTRAP_REQUEST:
+        /* 1.1 server-initiated bootstrap: the response goes out first, then the request. */
+        logf_("bootstrap: Bootstrap-Request Trigger /1/%u/9 executed by SSID %u", (unsigned)ev_iid,
+              (unsigned)from->account.ssid);
+        app->need_bootstrap = true;
+        app->attempt = 0;
+        app->pack_failed = false;
+        app->next_request_ms = now_ms();
+        break;
+    case LWM2M_DM_EVENT_REGISTRATION_UPDATE:
+        for (size_t i = 0; i < app->n_servers; i++)
+            if (app->servers[i].account.server_iid == ev_iid && app->servers[i].registered)
+                app->servers[i].next_ms = now_ms();
+        break;
+    case LWM2M_DM_EVENT_DISABLE:
+        for (size_t i = 0; i < app->n_servers; i++) {
+            server_link *l = &app->servers[i];
+            if (l->account.server_iid != ev_iid || !l->registered)
+                continue;
+            int64_t timeout_s = 86400; /* /1/x/5 Disable Timeout, spec default one day */
+            lwm2m_path p5 = lwm2m_path_res(1, ev_iid, 5);
+            lwm2m_model_get_int(app->model, &p5, &timeout_s);
+            logf_("registration: SSID %u disabled for %lld s", (unsigned)l->account.ssid,
+                  (long long)timeout_s);
+            send_registration(app, l, REG_DEREGISTER);
+            l->next_ms = now_ms() + (timeout_s > 0 ? timeout_s : 0) * 1000;
+        }
+        break;
+    case LWM2M_DM_EVENT_NONE:
+        break;
+    }
 }
 
 static void on_request(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *pdu,
@@ -561,6 +697,12 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
         return;
     }
     int64_t now = now_ms();
+    server_link *from = server_of_session(app, session);
+    if (from != NULL && lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS) {
+        handle_dm_request(app, from, &req, &resp);
+        lwm2m_net_response_to_pdu(&resp, response);
+        return;
+    }
     /* Without a Bootstrap-Request accepted by the Bootstrap Server, commands open a transaction
      * only in 1.0-style server-initiated mode; otherwise lwm2m_bs_client_handle answers 5.03. */
     if (lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS && app->legacy_bootstrap) {
@@ -582,22 +724,10 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
               req.query ? req.query : "", code >> 5, code & 31,
               code >= 0x80 && resp.payload.len ? ": " : "",
               code >= 0x80 ? (int)resp.payload.len : 0, (const char *)resp.payload.data);
-    if (lwm2m_bs_client_state(app->bs) == LWM2M_BS_FINISHED) {
-        char err[300];
-        if (lwm2m_bs_client_commit(app->bs, (int64_t)time(NULL)) != LWM2M_OK) {
-            logf_("bootstrap: cannot commit the new configuration (out of memory)");
-            resp.code = LWM2M_CODE_INTERNAL_ERROR;
-            resp.format = LWM2M_FORMAT_NONE;
-            resp.payload.len = 0;
-        } else if (lwm2m_state_save(app->model, app->state_path, err, sizeof err) != LWM2M_OK) {
-            logf_("bootstrap: finished but not saved: %s", err);
-        } else {
-            logf_("bootstrap: finished, %zu server account(s), saved to %s",
-                  count_server_accounts(app->model), app->state_path);
-            app->need_bootstrap = false;
-            app->purge_at_ms = lwm2m_bs_account_purge_at(app->model, now_ms());
-            start_registration(app);
-        }
+    if (lwm2m_bs_client_state(app->bs) == LWM2M_BS_FINISHED && bootstrap_done(app) != 0) {
+        resp.code = LWM2M_CODE_INTERNAL_ERROR;
+        resp.format = LWM2M_FORMAT_NONE;
+        resp.payload.len = 0;
     }
     lwm2m_net_response_to_pdu(&resp, response);
 }
@@ -608,7 +738,7 @@ int main(int argc, char **argv)
     const char *version = "1.1";
     long port = 56830;
     const char *psk_identity = NULL, *psk_key_hex = NULL;
-    int single = 0, no_acl = 0, verbose = 0, legacy = 0;
+    int single = 0, no_acl = 0, verbose = 0, legacy = 0, prefer_pack = 0;
     enum {
         OPT_SINGLE = 256,
         OPT_NO_ACL,
@@ -616,7 +746,8 @@ int main(int argc, char **argv)
         OPT_LISTEN,
         OPT_LEGACY,
         OPT_PSK_ID,
-        OPT_PSK_KEY
+        OPT_PSK_KEY,
+        OPT_PACK
     };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
@@ -630,6 +761,7 @@ int main(int argc, char **argv)
         {"legacy-bootstrap", no_argument, NULL, OPT_LEGACY},
         {"psk-identity", required_argument, NULL, OPT_PSK_ID},
         {"psk-key", required_argument, NULL, OPT_PSK_KEY},
+        {"bootstrap-pack", no_argument, NULL, OPT_PACK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -672,6 +804,9 @@ int main(int argc, char **argv)
         case OPT_PSK_KEY:
             psk_key_hex = optarg;
             break;
+        case OPT_PACK:
+            prefer_pack = 1;
+            break;
         case OPT_VERSION:
             version = optarg;
             if (strcmp(version, "1.0") != 0 && strcmp(version, "1.1") != 0 &&
@@ -693,6 +828,10 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
+        return 2;
+    }
+    if (prefer_pack && strcmp(version, "1.2") != 0) {
+        fprintf(stderr, PROG ": --bootstrap-pack needs --lwm2m-version 1.2\n");
         return 2;
     }
     if (endpoint == NULL || state_path == NULL) {
@@ -739,6 +878,7 @@ int main(int argc, char **argv)
     app.state_path = state_path;
     app.verbose = verbose;
     app.legacy_bootstrap = legacy;
+    app.prefer_pack = prefer_pack;
     coap_context_t *ctx = NULL;
     int sfd = -1;
     app.model = lwm2m_model_new();
@@ -803,6 +943,8 @@ int main(int argc, char **argv)
         goto done;
     }
     coap_set_app_data(ctx, &app);
+    /* Block-wise transfers (large writes and packs) arrive reassembled. */
+    coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     app.ctx = ctx;
     app.version = version;
     app.rng = (uint32_t)now_ms() ^ (uint32_t)getpid();

@@ -84,6 +84,15 @@ const lwm2m_model *lwm2m_bs_client_working(const lwm2m_bs_client *c);
  * (/1/x/12, seconds `now_s`) on every Server instance the session wrote, and returns to IDLE.
  * The caller then persists `live` (lwm2m_state_save). */
 int lwm2m_bs_client_commit(lwm2m_bs_client *c, int64_t now_s);
+/* Applies a 1.2 Bootstrap-Pack (the payload of GET /bspack, SenML CBOR or SenML JSON) as a
+ * whole transaction: begins one, replaces every object present in the pack (keeping the
+ * Bootstrap-Server account, and /3/0, whose records are ignored), and runs the Finish check.
+ * Returns 0 with the state FINISHED (the caller commits), or an error with the transaction
+ * aborted and `diag` naming the cause (decode error, write error, or the failed consistency
+ * rule) so that the caller falls back to a Bootstrap-Request. */
+int lwm2m_bs_client_apply_pack(lwm2m_bs_client *c, lwm2m_format fmt, const uint8_t *payload,
+                               size_t len, int64_t now_ms, char *diag, size_t diaglen);
+
 /* Drops a transaction in any state; `live` is untouched. */
 void lwm2m_bs_client_abort(lwm2m_bs_client *c);
 

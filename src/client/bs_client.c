@@ -1,13 +1,13 @@
 /* Client side of the Bootstrap interface: a transaction over a working copy of the model. */
 #include "lwm2m/bs_client.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lwm2m/coap_code.h"
 #include "lwm2m/error.h"
+#include "client/response.h"
 
 struct lwm2m_bs_client {
     lwm2m_model *live;
@@ -18,6 +18,7 @@ struct lwm2m_bs_client {
     uint16_t *servers_written; /* /1 instances written in this transaction */
     size_t n_servers_written;
     char diagnostic[160];
+    const lwm2m_path *write_base; /* during handle_write */
 };
 
 lwm2m_bs_client *lwm2m_bs_client_new(lwm2m_model *live, const lwm2m_bs_client_config *cfg)
@@ -112,73 +113,6 @@ int lwm2m_bs_client_commit(lwm2m_bs_client *c, int64_t now_s)
     return LWM2M_OK;
 }
 
-/* ---- responses --------------------------------------------------------------------------- */
-
-static void reply(lwm2m_response *resp, unsigned code, const char *fmt, ...)
-{
-    resp->code = code;
-    resp->format = LWM2M_FORMAT_NONE;
-    resp->payload.len = 0;
-    if (fmt == NULL)
-        return;
-    char text[200];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof text ? (size_t)n : sizeof text - 1;
-    /* A diagnostic payload (RFC 7252 §5.5.2) that does not fit is cut, never overflowed. */
-    if (len > resp->payload.cap)
-        len = resp->payload.cap;
-    lwm2m_buf_put(&resp->payload, text, len);
-    resp->format = LWM2M_FORMAT_TEXT;
-}
-
-static unsigned code_of(int err)
-{
-    switch (err) {
-    case LWM2M_ERR_NOT_FOUND:
-        return LWM2M_CODE_NOT_FOUND;
-    case LWM2M_ERR_UNSUPPORTED:
-        return LWM2M_CODE_UNSUPPORTED_FORMAT;
-    case LWM2M_ERR_NOT_ALLOWED:
-        return LWM2M_CODE_METHOD_NOT_ALLOWED;
-    case LWM2M_ERR_NOMEM:
-    case LWM2M_ERR_OVERFLOW:
-        return LWM2M_CODE_INTERNAL_ERROR;
-    default:
-        return LWM2M_CODE_BAD_REQUEST;
-    }
-}
-
-/* Value of `key` in an '&'-separated query, or NULL. */
-static const char *query_param(const lwm2m_request *req, const char *key, size_t *len)
-{
-    size_t klen = strlen(key);
-    size_t pos = 0;
-    while (req->query != NULL && pos < req->query_len) {
-        size_t end = pos;
-        while (end < req->query_len && req->query[end] != '&')
-            end++;
-        if (end - pos > klen && memcmp(req->query + pos, key, klen) == 0 &&
-            req->query[pos + klen] == '=') {
-            *len = end - pos - klen - 1;
-            return req->query + pos + klen + 1;
-        }
-        pos = end + 1;
-    }
-    return NULL;
-}
-
-static lwm2m_type working_type_of(void *ctx, const lwm2m_path *res)
-{
-    const lwm2m_object_def *def = lwm2m_model_object_def(ctx, res->id[0]);
-    const lwm2m_resource_def *rd = def ? lwm2m_objdef_resource(def, res->id[2]) : NULL;
-    return rd ? (lwm2m_type)rd->type : LWM2M_TYPE_NONE;
-}
-
 static void note_server_written(lwm2m_bs_client *c, const lwm2m_record *recs, size_t n,
                                 const lwm2m_path *base)
 {
@@ -202,67 +136,41 @@ static void note_server_written(lwm2m_bs_client *c, const lwm2m_record *recs, si
 
 /* ---- operations -------------------------------------------------------------------------- */
 
+static void on_bootstrap_written(void *ctx, const lwm2m_record *recs, size_t n)
+{
+    lwm2m_bs_client *c = ctx;
+    note_server_written(c, recs, n, c->write_base);
+}
+
 static void handle_write(lwm2m_bs_client *c, const lwm2m_request *req, const lwm2m_path *path,
                          lwm2m_response *resp)
 {
     if (path->len < 1 || path->len > 3) {
-        reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Write needs /o, /o/i or /o/i/r");
+        lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Write needs /o, /o/i or /o/i/r");
         return;
     }
     const lwm2m_object_def *def = lwm2m_model_object_def(c->working, path->id[0]);
     if (def == NULL) {
-        reply(resp, LWM2M_CODE_NOT_FOUND, "object %u is not supported", (unsigned)path->id[0]);
+        lwm2m_reply(resp, LWM2M_CODE_NOT_FOUND, "object %u is not supported",
+                    (unsigned)path->id[0]);
         return;
     }
     size_t vlen;
-    const char *ver = query_param(req, "ver", &vlen);
+    const char *ver = lwm2m_query_param(req, "ver", &vlen);
     if (ver != NULL) {
         char want[16];
         snprintf(want, sizeof want, "%.*s", (int)(vlen < 15 ? vlen : 15), ver);
         if (lwm2m_version_compare(want, def->version) != 0) {
-            reply(resp, LWM2M_CODE_BAD_REQUEST, "object %u: version %s requested, %s implemented",
-                  (unsigned)path->id[0], want, def->version);
+            lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST,
+                        "object %u: version %s requested, %s implemented", (unsigned)path->id[0],
+                        want, def->version);
             return;
         }
     }
-    if (req->format == LWM2M_FORMAT_NONE) {
-        reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Write without Content-Format");
-        return;
-    }
-    lwm2m_record *recs = calloc(req->payload_len + 1, sizeof *recs);
-    void *arena_mem = malloc(req->payload_len + 64);
-    if (recs == NULL || arena_mem == NULL) {
-        reply(resp, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
-        goto out;
-    }
-    lwm2m_arena arena = lwm2m_arena_init(arena_mem, req->payload_len + 64);
-    lwm2m_record_list list = lwm2m_record_list_init(recs, req->payload_len + 1);
-    lwm2m_types types = {working_type_of, c->working};
-    lwm2m_codec_error err = {0, NULL};
-    int rc = lwm2m_decode(req->format, path, req->payload, req->payload_len, &types, &arena, &list,
-                          &err);
-    if (rc != LWM2M_OK) {
-        if (rc == LWM2M_ERR_UNSUPPORTED)
-            reply(resp, LWM2M_CODE_UNSUPPORTED_FORMAT, "content format %u not supported",
-                  (unsigned)req->format);
-        else
-            reply(resp, code_of(rc), "byte %zu: %s", err.offset,
-                  err.reason ? err.reason : lwm2m_strerror(rc));
-        goto out;
-    }
-    lwm2m_path bad = *path;
-    rc = lwm2m_model_write(c->working, path, list.items, list.count, LWM2M_WRITE_BOOTSTRAP, &bad);
-    if (rc != LWM2M_OK) {
-        char p[LWM2M_PATH_STR_MAX];
-        lwm2m_path_format(&bad, p, sizeof p);
-        reply(resp, code_of(rc), "%s: %s", p, lwm2m_strerror(rc));
-        goto out;
-    }
-    note_server_written(c, list.items, list.count, path);
-    reply(resp, LWM2M_CODE_CHANGED, NULL);
-out:
-    free(recs);
-    free(arena_mem);
+    c->write_base = path;
+    if (lwm2m_decode_and_write(c->working, req, path, LWM2M_WRITE_BOOTSTRAP, resp,
+                               on_bootstrap_written, c) == LWM2M_OK)
+        lwm2m_reply(resp, LWM2M_CODE_CHANGED, NULL);
 }
 
 static void handle_delete(lwm2m_bs_client *c, const lwm2m_path *path, lwm2m_response *resp)
@@ -270,10 +178,10 @@ static void handle_delete(lwm2m_bs_client *c, const lwm2m_path *path, lwm2m_resp
     int rc = lwm2m_model_delete(c->working, path, LWM2M_DELETE_BOOTSTRAP);
     if (rc != LWM2M_OK) {
         /* The spec's only failure for Bootstrap-Delete: 4.00 bad or unknown URI. */
-        reply(resp, LWM2M_CODE_BAD_REQUEST, "cannot delete: %s", lwm2m_strerror(rc));
+        lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST, "cannot delete: %s", lwm2m_strerror(rc));
         return;
     }
-    reply(resp, LWM2M_CODE_DELETED, NULL);
+    lwm2m_reply(resp, LWM2M_CODE_DELETED, NULL);
 }
 
 static void handle_get(lwm2m_bs_client *c, const lwm2m_request *req, const lwm2m_path *path,
@@ -282,14 +190,14 @@ static void handle_get(lwm2m_bs_client *c, const lwm2m_request *req, const lwm2m
     bool discover = req->accept == LWM2M_FORMAT_LINK || path->len == 0;
     if (discover) {
         if (path->len > 1) {
-            reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Discover takes / or /o");
+            lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Discover takes / or /o");
             return;
         }
         int rc = lwm2m_model_discover(c->working, path, LWM2M_DISCOVER_BOOTSTRAP,
                                       c->cfg.lwm2m_version, 0, &resp->payload);
         if (rc != LWM2M_OK) {
             resp->payload.len = 0;
-            reply(resp, code_of(rc), "cannot discover: %s", lwm2m_strerror(rc));
+            lwm2m_reply(resp, lwm2m_code_of_error(rc), "cannot discover: %s", lwm2m_strerror(rc));
             return;
         }
         resp->code = LWM2M_CODE_CONTENT;
@@ -299,44 +207,19 @@ static void handle_get(lwm2m_bs_client *c, const lwm2m_request *req, const lwm2m
     /* Bootstrap-Read: Server and Access Control objects only (1.1+). */
     if (path->len < 1 || path->len > 2 || (path->id[0] != 1 && path->id[0] != 2) ||
         strcmp(c->cfg.lwm2m_version, "1.0") == 0) {
-        reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED, "Bootstrap-Read is allowed on /1 and /2 only");
+        lwm2m_reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED,
+                    "Bootstrap-Read is allowed on /1 and /2 only");
         return;
     }
     lwm2m_format fmt = req->accept != LWM2M_FORMAT_NONE ? req->accept : c->cfg.read_format;
     if (fmt != LWM2M_FORMAT_TLV && fmt != LWM2M_FORMAT_SENML_JSON &&
         fmt != LWM2M_FORMAT_SENML_CBOR && fmt != LWM2M_FORMAT_LWM2M_CBOR &&
         fmt != LWM2M_FORMAT_LWM2M_JSON) {
-        reply(resp, LWM2M_CODE_NOT_ACCEPTABLE, "cannot answer in content format %u", (unsigned)fmt);
+        lwm2m_reply(resp, LWM2M_CODE_NOT_ACCEPTABLE, "cannot answer in content format %u",
+                    (unsigned)fmt);
         return;
     }
-    size_t cap = 256;
-    for (;;) {
-        lwm2m_record *items = malloc(cap * sizeof *items);
-        if (items == NULL) {
-            reply(resp, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
-            return;
-        }
-        lwm2m_record_list l = lwm2m_record_list_init(items, cap);
-        int rc = lwm2m_model_read(c->working, path, &l);
-        if (rc == LWM2M_ERR_NOMEM && cap < 65536) {
-            free(items);
-            cap *= 4;
-            continue;
-        }
-        if (rc == LWM2M_OK) {
-            lwm2m_codec_error err;
-            rc = lwm2m_encode(fmt, path, l.items, l.count, &resp->payload, &err);
-        }
-        free(items);
-        if (rc != LWM2M_OK) {
-            resp->payload.len = 0;
-            reply(resp, code_of(rc), "cannot read: %s", lwm2m_strerror(rc));
-            return;
-        }
-        resp->code = LWM2M_CODE_CONTENT;
-        resp->format = fmt;
-        return;
-    }
+    lwm2m_read_and_encode(c->working, path, fmt, resp);
 }
 
 static void handle_finish(lwm2m_bs_client *c, lwm2m_response *resp)
@@ -345,25 +228,25 @@ static void handle_finish(lwm2m_bs_client *c, lwm2m_response *resp)
     if (lwm2m_consistency_check(c->working, &c->cfg.caps, &r) != LWM2M_CONSISTENT) {
         /* Stay in bootstrap: the Bootstrap Server may delete and rewrite, then Finish again. */
         snprintf(c->diagnostic, sizeof c->diagnostic, "%s", r.message);
-        reply(resp, LWM2M_CODE_NOT_ACCEPTABLE, "%s", r.message);
+        lwm2m_reply(resp, LWM2M_CODE_NOT_ACCEPTABLE, "%s", r.message);
         return;
     }
     c->state = LWM2M_BS_FINISHED;
     c->diagnostic[0] = '\0';
-    reply(resp, LWM2M_CODE_CHANGED, NULL);
+    lwm2m_reply(resp, LWM2M_CODE_CHANGED, NULL);
 }
 
 void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_t now_ms,
                             lwm2m_response *resp)
 {
     if (c->state != LWM2M_BS_IN_PROGRESS) {
-        reply(resp, LWM2M_CODE_SERVICE_UNAVAILABLE, "no bootstrap in progress");
+        lwm2m_reply(resp, LWM2M_CODE_SERVICE_UNAVAILABLE, "no bootstrap in progress");
         return;
     }
     bool is_bs = req->uri_path_len == 3 && memcmp(req->uri_path, "/bs", 3) == 0;
     if (is_bs) {
         if (req->method != LWM2M_METHOD_POST) {
-            reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED, "/bs takes POST (Bootstrap-Finish)");
+            lwm2m_reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED, "/bs takes POST (Bootstrap-Finish)");
             return;
         }
         c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
@@ -373,7 +256,7 @@ void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_
     lwm2m_path path;
     int rc = lwm2m_path_parse(req->uri_path, req->uri_path_len, &path);
     if (rc != LWM2M_OK) {
-        reply(resp, LWM2M_CODE_BAD_REQUEST, "bad URI path");
+        lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST, "bad URI path");
         return;
     }
     switch (req->method) {
@@ -384,7 +267,7 @@ void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_
     case LWM2M_METHOD_DELETE:
         c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
         if (path.len > 2) {
-            reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Delete takes /, /o or /o/i");
+            lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Delete takes /, /o or /o/i");
             return;
         }
         handle_delete(c, &path, resp);
@@ -395,7 +278,93 @@ void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_
         return;
     default:
         /* Execute, Create, Observe, ...: not bootstrap operations (spec: MAY be ignored). */
-        reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED, "not a bootstrap operation");
+        lwm2m_reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED, "not a bootstrap operation");
         return;
     }
+}
+
+/* ---- Bootstrap-Pack (1.2) ------------------------------------------------------------------ */
+
+static int pack_fail(lwm2m_bs_client *c, int rc, char *diag, size_t diaglen, const char *fmt,
+                     const char *what)
+{
+    if (diag != NULL && diaglen > 0)
+        snprintf(diag, diaglen, fmt, what);
+    lwm2m_bs_client_abort(c);
+    return rc;
+}
+
+int lwm2m_bs_client_apply_pack(lwm2m_bs_client *c, lwm2m_format fmt, const uint8_t *payload,
+                               size_t len, int64_t now_ms, char *diag, size_t diaglen)
+{
+    if (fmt != LWM2M_FORMAT_SENML_CBOR && fmt != LWM2M_FORMAT_SENML_JSON)
+        return pack_fail(c, LWM2M_ERR_UNSUPPORTED, diag, diaglen, "%s",
+                         "pack not in SenML CBOR or SenML JSON");
+    int rc = lwm2m_bs_client_begin(c, now_ms);
+    if (rc != LWM2M_OK)
+        return pack_fail(c, rc, diag, diaglen, "%s", "out of memory");
+    lwm2m_record *recs = calloc(len + 1, sizeof *recs);
+    void *arena_mem = malloc(len + 64);
+    if (recs == NULL || arena_mem == NULL) {
+        free(recs);
+        free(arena_mem);
+        return pack_fail(c, LWM2M_ERR_NOMEM, diag, diaglen, "%s", "out of memory");
+    }
+    lwm2m_arena arena = lwm2m_arena_init(arena_mem, len + 64);
+    lwm2m_record_list list = lwm2m_record_list_init(recs, len + 1);
+    lwm2m_types types = {lwm2m_model_type_of, c->working};
+    lwm2m_codec_error err = {0, NULL};
+    lwm2m_path root = lwm2m_path_root();
+    char why[200] = "";
+    rc = lwm2m_decode(fmt, &root, payload, len, &types, &arena, &list, &err);
+    if (rc != LWM2M_OK) {
+        snprintf(why, sizeof why, "pack byte %zu: %s", err.offset,
+                 err.reason ? err.reason : lwm2m_strerror(rc));
+        goto out;
+    }
+    lwm2m_record_sort(list.items, list.count);
+    /* Object by object: Bootstrap-Delete /o (the BS account and /3/0 survive), then write. */
+    for (size_t i = 0; i < list.count;) {
+        uint16_t obj = list.items[i].path.id[0];
+        size_t j = i;
+        while (j < list.count && list.items[j].path.id[0] == obj)
+            j++;
+        size_t first = i, n = j - i;
+        if (obj == 3) {
+            /* The device describes itself; a pack does not rewrite /3/0. */
+            while (n > 0 && list.items[first].path.len >= 2 && list.items[first].path.id[1] == 0)
+                first++, n--;
+        }
+        lwm2m_path op = lwm2m_path_obj(obj);
+        if (lwm2m_model_object_def(c->working, obj) == NULL) {
+            i = j; /* an object the client does not implement: ignored, as a Write would be */
+            continue;
+        }
+        rc = lwm2m_model_delete(c->working, &op, LWM2M_DELETE_BOOTSTRAP);
+        lwm2m_path bad = op;
+        if (rc == LWM2M_OK && n > 0)
+            rc = lwm2m_model_write(c->working, &op, list.items + first, n, LWM2M_WRITE_BOOTSTRAP,
+                                   &bad);
+        if (rc != LWM2M_OK) {
+            char p[LWM2M_PATH_STR_MAX];
+            lwm2m_path_format(&bad, p, sizeof p);
+            snprintf(why, sizeof why, "pack %s: %s", p, lwm2m_strerror(rc));
+            goto out;
+        }
+        note_server_written(c, list.items + first, n, &op);
+        i = j;
+    }
+    lwm2m_consistency_result r;
+    if (lwm2m_consistency_check(c->working, &c->cfg.caps, &r) != LWM2M_CONSISTENT) {
+        snprintf(why, sizeof why, "%s", r.message);
+        rc = LWM2M_ERR_INVALID;
+        goto out;
+    }
+    c->state = LWM2M_BS_FINISHED;
+out:
+    free(recs);
+    free(arena_mem);
+    if (rc != LWM2M_OK)
+        return pack_fail(c, rc, diag, diaglen, "%s", why);
+    return LWM2M_OK;
 }

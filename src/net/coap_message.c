@@ -52,9 +52,10 @@ int lwm2m_net_request_from_pdu(const coap_pdu_t *pdu, const coap_string_t *query
     }
     out->format = uint_option(pdu, COAP_OPTION_CONTENT_FORMAT);
     out->accept = uint_option(pdu, COAP_OPTION_ACCEPT);
-    size_t len = 0;
+    /* With COAP_BLOCK_SINGLE_BODY, libcoap hands over a block-wise body reassembled. */
+    size_t len = 0, offset = 0, total = 0;
     const uint8_t *data = NULL;
-    if (coap_get_data(pdu, &len, &data)) {
+    if (coap_get_data_large(pdu, &len, &data, &offset, &total) && offset == 0) {
         out->payload = data;
         out->payload_len = len;
     }
@@ -119,8 +120,9 @@ coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
 }
 
 coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,
-                                  lwm2m_format format, const char *query, const uint8_t *payload,
-                                  size_t payload_len, uint8_t *token, size_t *token_len)
+                                  lwm2m_format format, lwm2m_format accept, const char *query,
+                                  const uint8_t *payload, size_t payload_len, uint8_t *token,
+                                  size_t *token_len)
 {
     coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, (coap_pdu_code_t)method,
                                     coap_new_message_id(s), coap_session_max_pdu_size(s));
@@ -129,7 +131,8 @@ coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char
     coap_session_new_token(s, token_len, token);
     if (!coap_add_token(pdu, *token_len, token))
         goto fail;
-    /* Options in ascending number: Uri-Path (11), Content-Format (12), Uri-Query (15). */
+    /* Options in ascending number: Uri-Path (11), Content-Format (12), Uri-Query (15),
+     * Accept (17). */
     for (const char *p = path; p != NULL && *p != '\0';) {
         if (*p == '/')
             p++;
@@ -151,6 +154,12 @@ coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char
         if (len > 0 && coap_add_option(pdu, COAP_OPTION_URI_QUERY, len, (const uint8_t *)q) == 0)
             goto fail;
         q = end ? end + 1 : NULL;
+    }
+    if (accept != LWM2M_FORMAT_NONE) {
+        uint8_t buf[4];
+        if (coap_add_option(pdu, COAP_OPTION_ACCEPT,
+                            coap_encode_var_safe(buf, sizeof buf, (unsigned)accept), buf) == 0)
+            goto fail;
     }
     if (payload_len > 0 && !coap_add_data(pdu, payload_len, payload))
         goto fail;

@@ -30,12 +30,14 @@ coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
                                           const uint8_t *psk_identity, size_t identity_len,
                                           const uint8_t *psk_key, size_t key_len);
 
-/* A confirmable request: Uri-Path from `path` ("/bs"), Content-Format `format` (none for
- * LWM2M_FORMAT_NONE), Uri-Query from `query` ("a=1&b=2", may be NULL), then `payload`. The
- * token is written to token/token_len (8 bytes room). NULL when out of memory. */
+/* A confirmable request: Uri-Path from `path` ("/bs"), Content-Format `format` and Accept
+ * `accept` (none for LWM2M_FORMAT_NONE), Uri-Query from `query` ("a=1&b=2", may be NULL),
+ * then `payload`. The token is written to token/token_len (8 bytes room). NULL when out of
+ * memory. */
 coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,
-                                  lwm2m_format format, const char *query, const uint8_t *payload,
-                                  size_t payload_len, uint8_t *token, size_t *token_len);
+                                  lwm2m_format format, lwm2m_format accept, const char *query,
+                                  const uint8_t *payload, size_t payload_len, uint8_t *token,
+                                  size_t *token_len);
 
 /* The Location-Path options of a response joined as "/rd/5a3f" into buf. */
 void lwm2m_net_location_path(const coap_pdu_t *pdu, char *buf, size_t cap);

@@ -319,6 +319,73 @@ static void test_bootstrap_account_timeout(void **state)
     assert_true(lwm2m_bs_account_purge_at(f->live, 1000) == INT64_MAX);
 }
 
+#define PACK_ONE_SERVER                                                                            \
+    "[{\"bn\":\"/0/1/\",\"n\":\"0\",\"vs\":\"coap://127.0.0.1:5685\"},{\"n\":\"1\",\"vb\":false}," \
+    "{\"n\":\"2\",\"v\":3},{\"n\":\"10\",\"v\":101},"                                              \
+    "{\"bn\":\"/1/1/\",\"n\":\"0\",\"v\":101},{\"n\":\"1\",\"v\":300},{\"n\":\"7\",\"vs\":\"U\"}," \
+    "{\"bn\":\"/3/0/\",\"n\":\"0\",\"vs\":\"Evil Corp\"}]"
+
+static void test_bootstrap_pack_applied(void **state)
+{
+    fixture *f = *state;
+    /* A server account that the pack's /0 and /1 must replace. */
+    set(f->live, lwm2m_path_res(1, 7, 0), lwm2m_value_int(7));
+    char diag[160] = "";
+    const char *pack = PACK_ONE_SERVER;
+    assert_int_equal(lwm2m_bs_client_apply_pack(f->c, LWM2M_FORMAT_SENML_JSON,
+                                                (const uint8_t *)pack, strlen(pack), 0, diag,
+                                                sizeof diag),
+                     0);
+    assert_int_equal(lwm2m_bs_client_state(f->c), LWM2M_BS_FINISHED);
+    assert_int_equal(lwm2m_bs_client_commit(f->c, 1700000000), 0);
+    assert_true(lwm2m_model_is_bootstrap_account(f->live, 0)); /* kept */
+    assert_true(lwm2m_model_has_instance(f->live, 0, 1));
+    assert_true(lwm2m_model_has_instance(f->live, 1, 1));
+    assert_false(lwm2m_model_has_instance(f->live, 1, 7)); /* object /1 replaced */
+    lwm2m_bytes manufacturer;
+    lwm2m_path p = lwm2m_path_res(3, 0, 0);
+    assert_int_equal(lwm2m_model_get_bytes(f->live, &p, &manufacturer), 0);
+    assert_memory_equal(manufacturer.ptr, "ACME", 4); /* /3/0 protected */
+    int64_t last = 0;
+    p = lwm2m_path_res(1, 1, 12);
+    assert_int_equal(lwm2m_model_get_int(f->live, &p, &last), 0);
+    assert_int_equal(last, 1700000000);
+}
+
+static void test_bootstrap_pack_refused(void **state)
+{
+    fixture *f = *state; /* single server, no Access Control */
+    char diag[160] = "";
+    const char *two =
+        "[{\"bn\":\"/0/1/\",\"n\":\"0\",\"vs\":\"coap://a\"},{\"n\":\"1\",\"vb\":false},"
+        "{\"n\":\"2\",\"v\":3},{\"n\":\"10\",\"v\":1},"
+        "{\"bn\":\"/0/2/\",\"n\":\"0\",\"vs\":\"coap://b\"},{\"n\":\"1\",\"vb\":false},"
+        "{\"n\":\"2\",\"v\":3},{\"n\":\"10\",\"v\":2},"
+        "{\"bn\":\"/1/1/\",\"n\":\"0\",\"v\":1},{\"n\":\"1\",\"v\":300},{\"n\":\"7\",\"vs\":\"U\"},"
+        "{\"bn\":\"/1/2/"
+        "\",\"n\":\"0\",\"v\":2},{\"n\":\"1\",\"v\":300},{\"n\":\"7\",\"vs\":\"U\"}]";
+    assert_int_equal(lwm2m_bs_client_apply_pack(f->c, LWM2M_FORMAT_SENML_JSON, (const uint8_t *)two,
+                                                strlen(two), 0, diag, sizeof diag),
+                     LWM2M_ERR_INVALID);
+    assert_non_null(strstr(diag, "too-many-servers"));
+    assert_int_equal(lwm2m_bs_client_state(f->c), LWM2M_BS_IDLE);
+    assert_false(lwm2m_model_has_instance(f->live, 0, 1)); /* live untouched */
+    /* Undecodable, unsupported format: refused with a diagnostic, nothing applied. */
+    assert_int_equal(lwm2m_bs_client_apply_pack(f->c, LWM2M_FORMAT_SENML_JSON,
+                                                (const uint8_t *)"[{", 2, 0, diag, sizeof diag),
+                     LWM2M_ERR_INVALID);
+    assert_non_null(strstr(diag, "pack byte"));
+    assert_int_equal(lwm2m_bs_client_apply_pack(f->c, LWM2M_FORMAT_TLV, (const uint8_t *)"", 0, 0,
+                                                diag, sizeof diag),
+                     LWM2M_ERR_UNSUPPORTED);
+    assert_int_equal(lwm2m_bs_client_state(f->c), LWM2M_BS_IDLE);
+    /* The single-server pack is accepted by the same client. */
+    const char *one = PACK_ONE_SERVER;
+    assert_int_equal(lwm2m_bs_client_apply_pack(f->c, LWM2M_FORMAT_SENML_JSON, (const uint8_t *)one,
+                                                strlen(one), 0, diag, sizeof diag),
+                     0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +395,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_requests, setup_multi, teardown),
         cmocka_unit_test_setup_teardown(test_bootstrap_request_scheduling, setup_multi, teardown),
         cmocka_unit_test_setup_teardown(test_bootstrap_account_timeout, setup_multi, teardown),
+        cmocka_unit_test_setup_teardown(test_bootstrap_pack_applied, setup_multi, teardown),
+        cmocka_unit_test_setup_teardown(test_bootstrap_pack_refused, setup_single, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
