@@ -48,6 +48,9 @@ typedef struct server_link {
     int64_t retry_count;       /* /1/x/17, default 5 */
     int64_t retry_timer_s;     /* /1/x/18, default 60 */
     bool bootstrap_on_failure; /* /1/x/16, default true */
+    int64_t seq_delay_s;       /* /1/x/19, default 86400 */
+    int64_t seq_retry_count;   /* /1/x/20, default 1 */
+    int64_t sequences;         /* retry sequences done */
     bool failed;               /* retries exhausted */
 } server_link;
 
@@ -423,6 +426,12 @@ static void start_registration(client_app *app)
         lwm2m_path p17 = lwm2m_path_res(1, accounts[i].server_iid, 17);
         lwm2m_path p18 = lwm2m_path_res(1, accounts[i].server_iid, 18);
         lwm2m_path p16 = lwm2m_path_res(1, accounts[i].server_iid, 16);
+        l->seq_delay_s = 86400;
+        l->seq_retry_count = 1;
+        lwm2m_path p19 = lwm2m_path_res(1, accounts[i].server_iid, 19);
+        lwm2m_path p20 = lwm2m_path_res(1, accounts[i].server_iid, 20);
+        lwm2m_model_get_int(app->model, &p19, &l->seq_delay_s);
+        lwm2m_model_get_int(app->model, &p20, &l->seq_retry_count);
         lwm2m_model_get_int(app->model, &p17, &l->retry_count);
         lwm2m_model_get_int(app->model, &p18, &l->retry_timer_s);
         lwm2m_model_get_bool(app->model, &p16, &l->bootstrap_on_failure);
@@ -461,10 +470,22 @@ static void check_registration_failure(client_app *app)
 static void server_retry(client_app *app, server_link *l, const char *why)
 {
     l->pending = REG_IDLE;
+    if (!l->registered && (int64_t)l->attempt >= l->retry_count &&
+        ++l->sequences < l->seq_retry_count) {
+        /* One retry sequence failed: the next one after the Sequence Delay Timer (/1/x/19). */
+        l->attempt = 0;
+        int64_t delay_s = l->seq_delay_s < 0 ? 0 : l->seq_delay_s;
+        l->next_ms = now_ms() + delay_s * 1000;
+        logf_("registration: SSID %u: %s; retry sequence %lld of %lld in %lld s",
+              (unsigned)l->account.ssid, why, (long long)l->sequences + 1,
+              (long long)l->seq_retry_count, (long long)delay_s);
+        return;
+    }
     if (!l->registered && (int64_t)l->attempt >= l->retry_count) {
         l->failed = true;
-        logf_("registration: SSID %u: %s; %lld attempt(s), giving up", (unsigned)l->account.ssid,
-              why, (long long)l->retry_count + 1);
+        logf_("registration: SSID %u: %s; %lld attempt(s) in %lld sequence(s), giving up",
+              (unsigned)l->account.ssid, why, (long long)l->retry_count + 1,
+              (long long)l->sequences);
         check_registration_failure(app);
         return;
     }

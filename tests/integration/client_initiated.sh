@@ -53,7 +53,8 @@ grep -q "4.06 too-many-servers" "$work/peers.log" && ok || ko "4.06 diagnostic n
 grep -q '"0/2/' "$work/state.json" && ko "refused account saved" || ok
 
 # A saved configuration whose only server cannot be reached (retry count /1/x/17 = 1, timer
-# /1/x/18 = 1 s): registration fails, the client falls back to bootstrap (/1/x/16 absent means
+# /1/x/18 = 1 s, two sequences /1/x/20 one second apart /1/x/19): registration fails, the
+# client falls back to bootstrap (/1/x/16 absent means
 # true), gets a working server from the Bootstrap Server and registers there.
 rm -f "$work/port" "$work/port.registered"
 python3 "$peer" "$work/port" plain "ep=dev-fallback&pct=110" >"$work/peer.log" 2>&1 &
@@ -64,7 +65,7 @@ cat >"$work/fallback.json" <<JSON
 [{"bn":"/","n":"0/0/0","vs":"coap://127.0.0.1:$bs_port"},{"n":"0/0/1","vb":true},{"n":"0/0/2","v":3},
 {"n":"0/1/0","vs":"coap://127.0.0.1:9"},{"n":"0/1/1","vb":false},{"n":"0/1/2","v":3},{"n":"0/1/10","v":101},
 {"n":"1/1/0","v":101},{"n":"1/1/1","v":300},{"n":"1/1/6","vb":true},{"n":"1/1/7","vs":"U"},
-{"n":"1/1/17","v":1},{"n":"1/1/18","v":1}]
+{"n":"1/1/17","v":1},{"n":"1/1/18","v":1},{"n":"1/1/19","v":1},{"n":"1/1/20","v":2}]
 JSON
 port=$((20000 + RANDOM % 40000))
 "$bin" -e dev-fallback -s "$work/fallback.json" -p "$port" 2>"$work/fallback.log" &
@@ -74,7 +75,8 @@ sleep 1.5
 kill -TERM "$pid"; wait "$pid"
 wait "$peer_pid" && ok || { ko "fallback: peer saw a wrong answer"; cat "$work/peer.log" >&2; cat "$work/fallback.log" >&2; }
 grep -q "configuration loaded from $work/fallback.json: 1 server account(s)" "$work/fallback.log" && ok || ko "fallback: state not loaded"
-grep -q "registration: SSID 101: .*2 attempt(s), giving up" "$work/fallback.log" && ok || ko "fallback: no give-up after /1/x/17"
+grep -q "registration: SSID 101: .*retry sequence 2 of 2 in 1 s" "$work/fallback.log" && ok || ko "fallback: no second sequence (/1/x/19, /1/x/20)"
+grep -q "registration: SSID 101: .*2 attempt(s) in 2 sequence(s), giving up" "$work/fallback.log" && ok || ko "fallback: no give-up after /1/x/17 and /1/x/20"
 grep -q "registration: failed with every server, falling back to bootstrap" "$work/fallback.log" && ok || ko "fallback: no fallback"
 grep -q "registration: registered with SSID 101 at coap://127.0.0.1:[0-9]*, location /rd/5a3f" "$work/fallback.log" && ok || ko "fallback: not registered after bootstrap"
 

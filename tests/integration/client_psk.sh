@@ -38,7 +38,7 @@ grep -q "Register answered 4.04" "$work/good.log" && ok || ko "right key: the se
 
 try_key bad 0123456789abcdee
 grep -q "Register answered" "$work/bad.log" && ko "wrong key: the server answered" || ok
-grep -q "SSID 101: no answer; 1 attempt(s), giving up" "$work/bad.log" && ok || ko "wrong key: $(cat "$work/bad.log")"
+grep -q "SSID 101: no answer; 1 attempt(s) in 1 sequence(s), giving up" "$work/bad.log" && ok || ko "wrong key: $(cat "$work/bad.log")"
 
 # The bootstrap link: a factory PSK Bootstrap-Server account (--psk-identity/--psk-key). The
 # gnutls server has no /bs either, so a Bootstrap-Request that crossed DTLS is refused (4.0x).
