@@ -127,6 +127,8 @@ static void usage(FILE *f)
                "      --lwm2m-version V      1.0, 1.1 (default) or 1.2\n"
                "      --bootstrap-pack       (1.2) ask for a Bootstrap-Pack (GET /bspack) first,\n"
                "                             falling back to a Bootstrap-Request\n"
+               "      --finish-timeout S     give up a bootstrap when no command or Finish came\n"
+               "                             for S seconds (default 247, EXCHANGE_LIFETIME)\n"
                "      --legacy-bootstrap     also accept bootstrap commands that arrive without a\n"
                "                             Bootstrap-Request (LwM2M 1.0 server-initiated\n"
                "                             bootstrap; only on a trusted network)\n"
@@ -137,10 +139,13 @@ static void usage(FILE *f)
                "2 on bad options.\n");
 }
 
-static int add_objects(lwm2m_model *m, const char *version)
+/* Objects 0, 1, 3 and, unless the client has no Access Control, 2. */
+static int add_objects(lwm2m_model *m, const char *version, bool access_control)
 {
     static const uint16_t ids[] = {0, 1, 2, 3};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        if (ids[i] == 2 && !access_control)
+            continue;
         /* Newest definition no newer than the client's LwM2M version. */
         const lwm2m_object_def *best = NULL;
         for (size_t k = 0; k < lwm2m_objdef_builtin_count(); k++) {
@@ -757,7 +762,7 @@ int main(int argc, char **argv)
 {
     const char *endpoint = NULL, *state_path = NULL, *bs_uri = NULL, *listen_addr = "127.0.0.1";
     const char *version = "1.1";
-    long port = 56830;
+    long port = 56830, finish_timeout_s = LWM2M_EXCHANGE_LIFETIME_MS / 1000;
     const char *psk_identity = NULL, *psk_key_hex = NULL;
     int single = 0, no_acl = 0, verbose = 0, legacy = 0, prefer_pack = 0;
     enum {
@@ -768,7 +773,8 @@ int main(int argc, char **argv)
         OPT_LEGACY,
         OPT_PSK_ID,
         OPT_PSK_KEY,
-        OPT_PACK
+        OPT_PACK,
+        OPT_FINISH_TIMEOUT
     };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
@@ -783,6 +789,7 @@ int main(int argc, char **argv)
         {"psk-identity", required_argument, NULL, OPT_PSK_ID},
         {"psk-key", required_argument, NULL, OPT_PSK_KEY},
         {"bootstrap-pack", no_argument, NULL, OPT_PACK},
+        {"finish-timeout", required_argument, NULL, OPT_FINISH_TIMEOUT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -827,6 +834,13 @@ int main(int argc, char **argv)
             break;
         case OPT_PACK:
             prefer_pack = 1;
+            break;
+        case OPT_FINISH_TIMEOUT:
+            finish_timeout_s = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || finish_timeout_s < 1 || finish_timeout_s > 3600) {
+                fprintf(stderr, PROG ": bad --finish-timeout '%s' (1..3600 seconds)\n", optarg);
+                return 2;
+            }
             break;
         case OPT_VERSION:
             version = optarg;
@@ -903,7 +917,7 @@ int main(int argc, char **argv)
     coap_context_t *ctx = NULL;
     int sfd = -1;
     app.model = lwm2m_model_new();
-    if (app.model == NULL || add_objects(app.model, version) != 0) {
+    if (app.model == NULL || add_objects(app.model, version, !no_acl) != 0) {
         logf_("cannot build the object model");
         goto done;
     }
@@ -932,7 +946,8 @@ int main(int argc, char **argv)
         {single ? 1u : 0u, !no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
          LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS},
         version,
-        strcmp(version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON};
+        strcmp(version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON,
+        (int64_t)finish_timeout_s * 1000};
     app.bs = lwm2m_bs_client_new(app.model, &cfg);
     if (app.bs == NULL) {
         logf_("out of memory");

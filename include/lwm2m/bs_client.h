@@ -47,6 +47,8 @@ typedef struct lwm2m_bs_client_config {
     lwm2m_capabilities caps;
     const char *lwm2m_version; /* "1.0", "1.1" or "1.2": Discover's lwm2m= and format rules */
     lwm2m_format read_format;  /* Bootstrap-Read without Accept; e.g. SenML JSON */
+    int64_t finish_timeout_ms; /* wait for Finish after the last command; 0 means
+                                  LWM2M_EXCHANGE_LIFETIME_MS (CoAP's default parameters) */
 } lwm2m_bs_client_config;
 
 typedef enum lwm2m_bs_state {

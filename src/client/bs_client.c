@@ -30,6 +30,8 @@ lwm2m_bs_client *lwm2m_bs_client_new(lwm2m_model *live, const lwm2m_bs_client_co
     c->cfg = *cfg;
     if (c->cfg.lwm2m_version == NULL)
         c->cfg.lwm2m_version = "1.1";
+    if (c->cfg.finish_timeout_ms <= 0)
+        c->cfg.finish_timeout_ms = LWM2M_EXCHANGE_LIFETIME_MS;
     c->state = LWM2M_BS_IDLE;
     c->deadline_ms = INT64_MAX;
     return c;
@@ -61,7 +63,7 @@ int lwm2m_bs_client_begin(lwm2m_bs_client *c, int64_t now_ms)
     if (c->working == NULL)
         return LWM2M_ERR_NOMEM;
     c->state = LWM2M_BS_IN_PROGRESS;
-    c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
+    c->deadline_ms = now_ms + c->cfg.finish_timeout_ms;
     c->diagnostic[0] = '\0';
     return LWM2M_OK;
 }
@@ -249,7 +251,7 @@ void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_
             lwm2m_reply(resp, LWM2M_CODE_METHOD_NOT_ALLOWED, "/bs takes POST (Bootstrap-Finish)");
             return;
         }
-        c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
+        c->deadline_ms = now_ms + c->cfg.finish_timeout_ms;
         handle_finish(c, resp);
         return;
     }
@@ -261,11 +263,11 @@ void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_
     }
     switch (req->method) {
     case LWM2M_METHOD_PUT:
-        c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
+        c->deadline_ms = now_ms + c->cfg.finish_timeout_ms;
         handle_write(c, req, &path, resp);
         return;
     case LWM2M_METHOD_DELETE:
-        c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
+        c->deadline_ms = now_ms + c->cfg.finish_timeout_ms;
         if (path.len > 2) {
             lwm2m_reply(resp, LWM2M_CODE_BAD_REQUEST, "Bootstrap-Delete takes /, /o or /o/i");
             return;
@@ -273,7 +275,7 @@ void lwm2m_bs_client_handle(lwm2m_bs_client *c, const lwm2m_request *req, int64_
         handle_delete(c, &path, resp);
         return;
     case LWM2M_METHOD_GET:
-        c->deadline_ms = now_ms + LWM2M_EXCHANGE_LIFETIME_MS;
+        c->deadline_ms = now_ms + c->cfg.finish_timeout_ms;
         handle_get(c, req, &path, resp);
         return;
     default:

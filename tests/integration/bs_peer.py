@@ -115,7 +115,7 @@ def scenarios(rd):
         (PUT, "/0/2", 110, ACCOUNT(2, 102, rd + 1), code(2, 4)),
         (PUT, "/1/1", 110, SERVER(1, 101), code(2, 4)),
         (PUT, "/1/2", 110, SERVER(2, 102), code(2, 4)),
-        (PUT, "/2/0", 110, ACL, code(2, 4)),
+        (PUT, "/2/0", 110, ACL, code(4, 4)),  # --no-acl: the client has no object 2
         (POST, "/bs", None, b"", code(4, 6)),
         (DELETE, "/", None, b"", code(2, 2)),
         (PUT, "/0/1", 110, ACCOUNT(1, 101, rd), code(2, 4)),
