@@ -16,9 +16,8 @@ static unsigned refuse(unsigned code, char *diag, size_t diaglen, const char *ms
 
 static bool is_bootstrap_write_format(uint64_t f)
 {
-    return f == LWM2M_FORMAT_TLV || f == LWM2M_FORMAT_SENML_JSON ||
-           f == LWM2M_FORMAT_SENML_CBOR || f == LWM2M_FORMAT_LWM2M_JSON ||
-           f == LWM2M_FORMAT_LWM2M_CBOR;
+    return f == LWM2M_FORMAT_TLV || f == LWM2M_FORMAT_SENML_JSON || f == LWM2M_FORMAT_SENML_CBOR ||
+           f == LWM2M_FORMAT_LWM2M_JSON || f == LWM2M_FORMAT_LWM2M_CBOR;
 }
 
 unsigned lwm2m_bs_request_parse(const char *query, size_t len, lwm2m_bs_request_info *out,
@@ -62,8 +61,7 @@ unsigned lwm2m_bs_request_parse(const char *query, size_t len, lwm2m_bs_request_
                               "pct is not a content-format number");
             if (!is_bootstrap_write_format(f)) {
                 if (diag && diaglen)
-                    snprintf(diag, diaglen, "pct %u cannot carry bootstrap writes",
-                             (unsigned)f);
+                    snprintf(diag, diaglen, "pct %u cannot carry bootstrap writes", (unsigned)f);
                 return LWM2M_CODE_UNSUPPORTED_FORMAT;
             }
             out->pct = (lwm2m_format)f;
@@ -84,15 +82,13 @@ unsigned lwm2m_bs_request_authorize(const lwm2m_bs_config *cfg, const uint8_t *i
             return 0;
         /* A secure client the configuration has no credentials for: the handshake only
          * succeeded with some other endpoint's identity. */
-        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
-                      "identity not bound to this endpoint");
+        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen, "identity not bound to this endpoint");
     }
     if (identity == NULL)
         return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
                       "endpoint has credentials, request came over NoSec");
     if (identity_len != cfg->psk_identity_len ||
         memcmp(identity, cfg->psk_identity, identity_len) != 0)
-        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
-                      "identity not bound to this endpoint");
+        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen, "identity not bound to this endpoint");
     return 0;
 }

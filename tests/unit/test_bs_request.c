@@ -89,24 +89,22 @@ static void test_authorize(void **state)
     char diag[128];
     /* No credentials: NoSec only. */
     assert_int_equal(lwm2m_bs_request_authorize(&cfg, NULL, 0, diag, sizeof(diag)), 0);
-    assert_int_equal(lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"x", 1, diag,
-                                                sizeof(diag)),
+    assert_int_equal(lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"x", 1, diag, sizeof(diag)),
                      LWM2M_CODE_BAD_REQUEST);
     memcpy(cfg.psk_identity, "dev-1", 5);
     cfg.psk_identity_len = 5;
-    assert_int_equal(lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"dev-1", 5, diag,
-                                                sizeof(diag)),
-                     0);
+    assert_int_equal(
+        lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"dev-1", 5, diag, sizeof(diag)), 0);
     assert_int_equal(lwm2m_bs_request_authorize(&cfg, NULL, 0, diag, sizeof(diag)),
                      LWM2M_CODE_BAD_REQUEST);
     assert_string_equal(diag, "endpoint has credentials, request came over NoSec");
-    assert_int_equal(lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"dev-2", 5, diag,
-                                                sizeof(diag)),
-                     LWM2M_CODE_BAD_REQUEST);
+    assert_int_equal(
+        lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"dev-2", 5, diag, sizeof(diag)),
+        LWM2M_CODE_BAD_REQUEST);
     assert_string_equal(diag, "identity not bound to this endpoint");
-    assert_int_equal(lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"dev-1x", 6, diag,
-                                                sizeof(diag)),
-                     LWM2M_CODE_BAD_REQUEST);
+    assert_int_equal(
+        lwm2m_bs_request_authorize(&cfg, (const uint8_t *)"dev-1x", 6, diag, sizeof(diag)),
+        LWM2M_CODE_BAD_REQUEST);
 }
 
 int main(void)
