@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev libcjson-dev libmicrohttpd-dev libpq-dev
   xxd                             # hex dumps in the black-box tests
   python3                         # the independent hand-built-frame CoAP peer in the tests
+  curl                            # the HTTP API black-box tests
 )
 
 missing=()
