@@ -4,7 +4,9 @@ over one UDP socket (no libcoap, none of the project's C code). It sends the Boo
 from the socket it listens on, answers every request of the server with scripted answers, and
 checks each request and the server's reaction to each answer, a 4.06 at Finish included.
 
-usage: bs_client_peer.py SERVER_PORT ENDPOINT
+usage: bs_client_peer.py SERVER_PORT ENDPOINT [--stall MARKER_FILE]
+With --stall it only sends the Bootstrap-Request, receives the server's first request, creates
+MARKER_FILE and stops answering (a session left hanging, e.g. to kill the server mid-session).
 Expects the endpoint's configuration to be: plan 0 = two servers (SSID 101, 102) with an Access
 Control instance, Delete "/" first; plan 1 (fallback) = one server (SSID 101).
 The peer claims object 2 in its Discover answer (so plan 0 is sent), refuses plan 0's Finish
@@ -31,6 +33,7 @@ def check(ok, what):
 def main():
     server = ("127.0.0.1", int(sys.argv[1]))
     endpoint = sys.argv[2]
+    stall = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--stall" else None
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(10)
@@ -54,6 +57,10 @@ def main():
             continue
         if mtype != CON:
             continue
+        if stall:
+            open(stall, "w").close()
+            print("ok first request %d %s, stalling" % (c, path_of(opts)))
+            return 0
         path = path_of(opts)
         cf = [int.from_bytes(v, "big") for n, v in opts if n == 12]
         accept = [int.from_bytes(v, "big") for n, v in opts if n == 17]
