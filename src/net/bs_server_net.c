@@ -21,6 +21,7 @@
 typedef struct live_session {
     char endpoint[LWM2M_ENDPOINT_MAX + 1];
     char peer[64];
+    char query[256];      /* the Bootstrap-Request's Uri-Query, extra parameters included */
     coap_session_t *coap; /* referenced */
     lwm2m_bs_session *bs;
     lwm2m_bs_config *cfg;
@@ -177,10 +178,11 @@ static void end_session(lwm2m_bs_runtime *r, live_session *l)
     size_t plan = lwm2m_bs_session_plan(l->bs);
     const char *diag = lwm2m_bs_session_diagnostic(l->bs);
     int64_t duration = now_ms() - l->start_ms;
-    logf_("session: endpoint=%s peer=%s outcome=%s plan=%zu operations=%zu duration_ms=%lld%s%s%s",
+    logf_("session: endpoint=%s peer=%s outcome=%s plan=%zu operations=%zu "
+          "duration_ms=%lld%s%s%s%s%s",
           l->endpoint, l->peer, lwm2m_bs_outcome_name(outcome), plan,
-          lwm2m_bs_session_operations(l->bs), (long long)duration, *diag ? " diagnostic=\"" : "",
-          diag, *diag ? "\"" : "");
+          lwm2m_bs_session_operations(l->bs), (long long)duration, *l->query ? " query=" : "",
+          l->query, *diag ? " diagnostic=\"" : "", diag, *diag ? "\"" : "");
     if ((unsigned)outcome <= LWM2M_BS_OUTCOME_INTERNAL)
         r->counts[outcome]++;
     remember_outcome(r, l->endpoint, lwm2m_bs_outcome_name(outcome));
@@ -396,6 +398,10 @@ static void handle_bootstrap_request(lwm2m_bs_runtime *r, coap_session_t *sessio
     if (l == NULL) {
         reply(response, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
         return;
+    }
+    if (query != NULL && query->length < sizeof l->query) {
+        memcpy(l->query, query->s, query->length);
+        l->query[query->length] = '\0';
     }
     logf_("Bootstrap-Request from %s: endpoint %s%s%.*s", l->peer, info.endpoint,
           query && query->length ? ", query " : "", query ? (int)query->length : 0,
