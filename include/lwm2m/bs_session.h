@@ -129,6 +129,16 @@ size_t lwm2m_bs_session_operations(const lwm2m_bs_session *s);
 /* The client's last error payload (4.06 diagnostic) or the failure cause; "" when none. */
 const char *lwm2m_bs_session_diagnostic(const lwm2m_bs_session *s);
 
+/* ---- After a session ------------------------------------------------------------------- */
+
+struct lwm2m_bs_endpoint_status;
+/* Updates what the server remembers of an endpoint once its session ended (not called for
+ * CANCELLED): success starts the next bootstrap with the plan that worked; every plan refused
+ * (FINISH_REJECTED, NO_PLAN) marks the endpoint failed until its configuration changes;
+ * anything else (timeout, no answer) resumes at the plan in use. */
+void lwm2m_bs_status_after_session(struct lwm2m_bs_endpoint_status *st, lwm2m_bs_outcome outcome,
+                                   size_t plan, const char *diagnostic, int64_t now_s);
+
 /* ---- Bootstrap-Pack (1.2, GET /bspack) ------------------------------------------------- */
 
 /* Encodes plan `plan` of `cfg` as one Bootstrap-Pack in `fmt` (SenML CBOR or SenML JSON):

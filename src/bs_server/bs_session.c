@@ -1,5 +1,6 @@
 /* The Bootstrap Server's session with one client: Discover, Deletes, Writes, Finish, and the
  * fallback plans after a rejected Finish. Sans-I/O: requests out, responses and time in. */
+#include "lwm2m/bs_store.h"
 #include "lwm2m/bs_session.h"
 
 #include <stdarg.h>
@@ -555,4 +556,18 @@ void lwm2m_bs_session_on_failure(lwm2m_bs_session *s, int64_t now_ms)
         return;
     set_diag(s, "%s %s: no answer", method_name(s->sent_method), s->sent_uri);
     end(s, LWM2M_BS_SESSION_FAILED, LWM2M_BS_OUTCOME_REQUEST_FAILED);
+}
+
+void lwm2m_bs_status_after_session(struct lwm2m_bs_endpoint_status *st, lwm2m_bs_outcome outcome,
+                                   size_t plan, const char *diagnostic, int64_t now_s)
+{
+    st->sessions++;
+    st->updated_s = now_s;
+    snprintf(st->outcome, sizeof st->outcome, "%s", lwm2m_bs_outcome_name(outcome));
+    snprintf(st->diagnostic, sizeof st->diagnostic, "%s", diagnostic ? diagnostic : "");
+    st->next_plan = (uint32_t)plan;
+    if (outcome == LWM2M_BS_OUTCOME_SUCCESS)
+        st->failed = false;
+    else if (outcome == LWM2M_BS_OUTCOME_FINISH_REJECTED || outcome == LWM2M_BS_OUTCOME_NO_PLAN)
+        st->failed = true;
 }

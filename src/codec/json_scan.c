@@ -1,4 +1,5 @@
 /* Bounded JSON reader/writer shared by the SenML JSON and LwM2M JSON codecs (RFC 8259). */
+#include "codec/codec_common.h"
 #include "codec/json_scan.h"
 #include "core/utf8.h"
 
@@ -723,4 +724,34 @@ bool lwm2m_json_time_offset(double bt, double time, double *t)
         return false;
     *t = d;
     return true;
+}
+
+int lwm2m_json_put_value(lwm2m_buf *b, const lwm2m_value *v, const lwm2m_json_labels *labels)
+{
+    if (!lwm2m_codec_value_ok(v))
+        return LWM2M_ERR_INVALID;
+    switch (v->type) {
+    case LWM2M_TYPE_BOOLEAN:
+        lwm2m_json_put_key(b, labels->boolean);
+        lwm2m_buf_puts(b, v->v.b ? "true" : "false");
+        return LWM2M_OK;
+    case LWM2M_TYPE_STRING:
+    case LWM2M_TYPE_CORELNK:
+        lwm2m_json_put_key(b, labels->string);
+        lwm2m_json_put_string(b, v->v.bytes.ptr, v->v.bytes.len);
+        return LWM2M_OK;
+    case LWM2M_TYPE_OPAQUE:
+        lwm2m_json_put_key(b, labels->opaque);
+        lwm2m_buf_putc(b, '"');
+        lwm2m_base64_encode(v->v.bytes.ptr, v->v.bytes.len, labels->base64url, b);
+        lwm2m_buf_putc(b, '"');
+        return LWM2M_OK;
+    case LWM2M_TYPE_OBJLNK:
+        lwm2m_json_put_key(b, labels->objlnk);
+        return lwm2m_buf_printf(b, "\"%u:%u\"", (unsigned)v->v.objlnk.obj,
+                                (unsigned)v->v.objlnk.inst);
+    default:
+        lwm2m_json_put_key(b, labels->number);
+        return lwm2m_json_put_number(b, v);
+    }
 }

@@ -120,6 +120,15 @@ void lwm2m_json_put_key(lwm2m_buf *b, const char *key);
 /* INTEGER, TIME, UNSIGNED or FLOAT as a JSON number; LWM2M_ERR_INVALID for other types and
  * for NaN/inf. */
 int lwm2m_json_put_number(lwm2m_buf *b, const lwm2m_value *v);
+
+/* The value labels of a JSON format: SenML ("v", "vb", "vs", "vd", "vlo") or LwM2M JSON. */
+typedef struct lwm2m_json_labels {
+    const char *number, *boolean, *string, *opaque, *objlnk;
+    bool base64url; /* opaque in base64url without padding (SenML) or standard base64 */
+} lwm2m_json_labels;
+
+/* Writes "label":value for `v`; LWM2M_ERR_INVALID when it has no form (bad UTF-8, NONE). */
+int lwm2m_json_put_value(lwm2m_buf *b, const lwm2m_value *v, const lwm2m_json_labels *labels);
 /* The base name the encoders start with: the path of the first record when it is the request
  * path itself, else the request path with a trailing '/' ("/" for the root), so that names
  * stay short ("0", "6/1"). `first` may be NULL. Returns its length (bn gets a NUL). */

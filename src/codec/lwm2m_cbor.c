@@ -17,6 +17,7 @@
  * per path level below it, keys ascending: {[3, 0]: {0: "...", 6: {0: 1, 1: 5}}}. */
 #include <string.h>
 
+#include "codec/codec_common.h"
 #include "codec/cbor_rw.h"
 #include "core/utf8.h"
 #include "lwm2m/codec.h"
@@ -289,7 +290,7 @@ int lwm2m_lwm2m_cbor_decode(const lwm2m_path *base, const uint8_t *in, size_t le
                             const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                             lwm2m_codec_error *err)
 {
-    size_t entry_used = arena != NULL ? arena->used : 0;
+    lwm2m_decode_mark mark = lwm2m_decode_mark_take(out, arena);
     lc_dec d;
     lwm2m_cbor_reader_init(&d.r, in, len);
     d.base = base;
@@ -301,47 +302,14 @@ int lwm2m_lwm2m_cbor_decode(const lwm2m_path *base, const uint8_t *in, size_t le
     int rc = decode(&d);
     if (rc == LWM2M_OK)
         return LWM2M_OK;
-    out->count = d.first;
-    if (arena != NULL)
-        arena->used = entry_used;
-    if (err != NULL) {
-        err->offset = d.r.err_pos;
-        err->reason = d.r.reason;
-    }
-    return rc;
+    return lwm2m_decode_undo(&mark, out, arena, err, rc, d.r.err_pos, d.r.reason);
 }
 
 /* ---- encoder ---- */
 
-static int fail_rec(lwm2m_codec_error *err, size_t i, int rc, const char *reason)
-{
-    if (err != NULL) {
-        err->offset = i;
-        err->reason = reason;
-    }
-    return rc;
-}
-
 static bool value_ok(const lwm2m_value *v)
 {
-    switch (v->type) {
-    case LWM2M_TYPE_NONE:
-    case LWM2M_TYPE_INTEGER:
-    case LWM2M_TYPE_TIME:
-    case LWM2M_TYPE_UNSIGNED:
-    case LWM2M_TYPE_FLOAT:
-    case LWM2M_TYPE_BOOLEAN:
-    case LWM2M_TYPE_OBJLNK:
-        return true;
-    case LWM2M_TYPE_STRING:
-    case LWM2M_TYPE_CORELNK:
-        return v->v.bytes.len == 0 ||
-               (v->v.bytes.ptr != NULL && lwm2m_utf8_valid(v->v.bytes.ptr, v->v.bytes.len));
-    case LWM2M_TYPE_OPAQUE:
-        return v->v.bytes.len == 0 || v->v.bytes.ptr != NULL;
-    default:
-        return false;
-    }
+    return v->type == LWM2M_TYPE_NONE || lwm2m_codec_value_ok(v);
 }
 
 static void put_value(lwm2m_buf *b, const lwm2m_value *v)
@@ -411,21 +379,21 @@ int lwm2m_lwm2m_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, si
     for (size_t i = 0; i < n; i++) {
         const lwm2m_path *p = &recs[i].path;
         if (p->len > LWM2M_PATH_MAX_DEPTH || !lwm2m_path_is_prefix(base, p))
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "record outside the request path");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "record outside the request path");
         if (recs[i].value.type == LWM2M_TYPE_NONE) {
             if (p->len != LWM2M_PATH_INSTANCE && p->len != LWM2M_PATH_RESOURCE)
-                return fail_rec(err, i, LWM2M_ERR_INVALID,
-                                "empty container must be an instance or a resource");
+                return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i,
+                                        "empty container must be an instance or a resource");
         } else if (p->len < LWM2M_PATH_RESOURCE) {
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value record above resource level");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value record above resource level");
         }
         if (!value_ok(&recs[i].value))
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value has no lwm2m cbor form");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value has no lwm2m cbor form");
         /* Nested maps need each path once and grouped: sorted, none inside another. */
         if (i > 0 && (lwm2m_path_compare(&recs[i - 1].path, p) >= 0 ||
                       lwm2m_path_is_prefix(&recs[i - 1].path, p)))
-            return fail_rec(err, i, LWM2M_ERR_INVALID,
-                            "records not sorted, duplicated or overlapping");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i,
+                                    "records not sorted, duplicated or overlapping");
     }
     if (n == 0) {
         lwm2m_cbor_put_map(out, 0);
@@ -443,6 +411,6 @@ int lwm2m_lwm2m_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, si
         put_level(out, recs, 0, n, base->len);
     }
     if (lwm2m_buf_overflowed(out))
-        return fail_rec(err, 0, LWM2M_ERR_OVERFLOW, "output buffer too small");
+        return lwm2m_codec_fail(err, LWM2M_ERR_OVERFLOW, 0, "output buffer too small");
     return LWM2M_OK;
 }

@@ -3,6 +3,7 @@
  * Names are relative to bn (name = bn + n); opaque values are standard base64 in "sv". */
 #include <string.h>
 
+#include "codec/codec_common.h"
 #include "codec/json_scan.h"
 #include "core/numtext.h"
 #include "lwm2m/codec.h"
@@ -250,71 +251,19 @@ int lwm2m_lwm2m_json_decode(const lwm2m_path *base, const uint8_t *in, size_t le
                             const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                             lwm2m_codec_error *err)
 {
-    size_t entry_count = out->count;
-    size_t entry_used = arena != NULL ? arena->used : 0;
+    lwm2m_decode_mark mark = lwm2m_decode_mark_take(out, arena);
     lwm2m_json j;
     lwm2m_json_init(&j, in, len);
     int rc = decode(&j, base, types, arena, out);
     if (rc == LWM2M_OK)
         return LWM2M_OK;
-    out->count = entry_count;
-    if (arena != NULL)
-        arena->used = entry_used;
-    if (err != NULL) {
-        err->offset = j.err_pos;
-        err->reason = j.reason;
-    }
-    return rc;
+    return lwm2m_decode_undo(&mark, out, arena, err, rc, j.err_pos, j.reason);
 }
 
 /* ---- encoder ---- */
 
-static int fail_rec(lwm2m_codec_error *err, size_t i, int rc, const char *reason)
-{
-    if (err != NULL) {
-        err->offset = i;
-        err->reason = reason;
-    }
-    return rc;
-}
-
-static int put_value(lwm2m_buf *b, const lwm2m_value *v)
-{
-    switch (v->type) {
-    case LWM2M_TYPE_INTEGER:
-    case LWM2M_TYPE_TIME:
-    case LWM2M_TYPE_UNSIGNED:
-    case LWM2M_TYPE_FLOAT:
-        lwm2m_json_put_key(b, "v");
-        return lwm2m_json_put_number(b, v);
-    case LWM2M_TYPE_BOOLEAN:
-        lwm2m_json_put_key(b, "bv");
-        lwm2m_buf_puts(b, v->v.b ? "true" : "false");
-        return LWM2M_OK;
-    case LWM2M_TYPE_STRING:
-    case LWM2M_TYPE_CORELNK:
-        if (v->v.bytes.len > 0 &&
-            (v->v.bytes.ptr == NULL || !lwm2m_utf8_valid(v->v.bytes.ptr, v->v.bytes.len)))
-            return LWM2M_ERR_INVALID;
-        lwm2m_json_put_key(b, "sv");
-        lwm2m_json_put_string(b, v->v.bytes.ptr, v->v.bytes.len);
-        return LWM2M_OK;
-    case LWM2M_TYPE_OPAQUE:
-        if (v->v.bytes.len > 0 && v->v.bytes.ptr == NULL)
-            return LWM2M_ERR_INVALID;
-        lwm2m_json_put_key(b, "sv");
-        lwm2m_buf_putc(b, '"');
-        lwm2m_base64_encode(v->v.bytes.ptr, v->v.bytes.len, false, b);
-        lwm2m_buf_putc(b, '"');
-        return LWM2M_OK;
-    case LWM2M_TYPE_OBJLNK:
-        lwm2m_json_put_key(b, "ov");
-        return lwm2m_buf_printf(b, "\"%u:%u\"", (unsigned)v->v.objlnk.obj,
-                                (unsigned)v->v.objlnk.inst);
-    default:
-        return LWM2M_ERR_INVALID;
-    }
-}
+/* OMA LwM2M JSON: opaque values are standard base64 in "sv". */
+static const lwm2m_json_labels lwm2m_json_labels_11543 = {"v", "bv", "sv", "sv", "ov", false};
 
 /* Checks every record and picks the one bn and bt the whole payload uses. */
 static int plan(const lwm2m_path *base, const lwm2m_record *recs, size_t n, char *bn,
@@ -326,11 +275,11 @@ static int plan(const lwm2m_path *base, const lwm2m_record *recs, size_t n, char
         if (r->value.type == LWM2M_TYPE_NONE)
             continue;
         if (r->path.len < LWM2M_PATH_RESOURCE || r->path.len > LWM2M_PATH_MAX_DEPTH)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value record above resource level");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value record above resource level");
         if (!lwm2m_path_is_prefix(base, &r->path))
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "record outside the request path");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "record outside the request path");
         if (r->time - r->time != 0)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "time is not finite");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "time is not finite");
         if (first == NULL)
             first = r;
     }
@@ -360,8 +309,8 @@ int lwm2m_lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, si
                             lwm2m_buf *out, lwm2m_codec_error *err)
 {
     char bn[LWM2M_PATH_STR_MAX + 1];
-    size_t bn_len;
-    double bt;
+    size_t bn_len = 0;
+    double bt = 0.0;
     int rc = plan(base, recs, n, bn, &bn_len, &bt, err);
     if (rc != LWM2M_OK)
         return rc;
@@ -397,12 +346,12 @@ int lwm2m_lwm2m_json_encode(const lwm2m_path *base, const lwm2m_record *recs, si
             lwm2m_json_put_double(out, t);
             lwm2m_buf_putc(out, ',');
         }
-        if (put_value(out, &r->value) != LWM2M_OK)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value has no lwm2m json form");
+        if (lwm2m_json_put_value(out, &r->value, &lwm2m_json_labels_11543) != LWM2M_OK)
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value has no lwm2m json form");
         lwm2m_buf_putc(out, '}');
     }
     lwm2m_buf_puts(out, "]}");
     if (lwm2m_buf_overflowed(out))
-        return fail_rec(err, 0, LWM2M_ERR_OVERFLOW, "output buffer too small");
+        return lwm2m_codec_fail(err, LWM2M_ERR_OVERFLOW, 0, "output buffer too small");
     return LWM2M_OK;
 }

@@ -1,18 +1,7 @@
 /* Opaque (Content-Format 42), OMA TS Core §6.4.2: the raw bytes of one opaque resource. */
+#include "codec/codec_common.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
-
-static int fail(lwm2m_codec_error *err, int rc, size_t offset, const char *reason)
-{
-    err->offset = offset;
-    err->reason = reason;
-    return rc;
-}
-
-static bool single_resource(const lwm2m_path *base)
-{
-    return base->len == LWM2M_PATH_RESOURCE || base->len == LWM2M_PATH_RESOURCE_INSTANCE;
-}
 
 int lwm2m_opaque_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
                         const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
@@ -24,17 +13,18 @@ int lwm2m_opaque_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
         err = &scratch;
     err->offset = 0;
     err->reason = NULL;
-    if (!single_resource(base))
-        return fail(err, LWM2M_ERR_INVALID, 0, "opaque needs a single resource");
+    if (!lwm2m_codec_single_resource(base))
+        return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, 0, "opaque needs a single resource");
     if (types != NULL && types->fn != NULL) {
         lwm2m_path res = lwm2m_path_truncate(base, 3);
         lwm2m_type t = types->fn(types->ctx, &res);
         if (t != LWM2M_TYPE_NONE && t != LWM2M_TYPE_OPAQUE)
-            return fail(err, LWM2M_ERR_TYPE, 0, "opaque format for a non-opaque resource");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0,
+                                    "opaque format for a non-opaque resource");
     }
     lwm2m_value v = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, in, len);
     if (lwm2m_record_list_add(out, base, &v) != LWM2M_OK)
-        return fail(err, LWM2M_ERR_NOMEM, 0, "too many records");
+        return lwm2m_codec_fail(err, LWM2M_ERR_NOMEM, 0, "too many records");
     return LWM2M_OK;
 }
 
@@ -44,19 +34,13 @@ int lwm2m_opaque_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t
     lwm2m_codec_error scratch;
     if (err == NULL)
         err = &scratch;
-    err->offset = 0;
-    err->reason = NULL;
-    if (!single_resource(base))
-        return fail(err, LWM2M_ERR_INVALID, 0, "opaque needs a single resource");
-    if (n != 1)
-        return fail(err, LWM2M_ERR_INVALID, n > 1 ? 1 : 0, "opaque needs exactly one record");
-    if (!lwm2m_path_is_prefix(base, &recs[0].path))
-        return fail(err, LWM2M_ERR_INVALID, 0, "record outside the request path");
-    if (!lwm2m_path_equal(base, &recs[0].path))
-        return fail(err, LWM2M_ERR_INVALID, 0, "opaque needs a single resource");
+    int rc = lwm2m_codec_one_record(base, recs, n, err, "opaque needs a single resource",
+                                    "opaque needs exactly one record");
+    if (rc != LWM2M_OK)
+        return rc;
     const lwm2m_value *v = &recs[0].value;
     if (v->type != LWM2M_TYPE_OPAQUE && v->type != LWM2M_TYPE_STRING)
-        return fail(err, LWM2M_ERR_INVALID, 0, "opaque format needs an opaque value");
+        return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, 0, "opaque format needs an opaque value");
     lwm2m_buf_put(out, v->v.bytes.ptr, v->v.bytes.len);
     return lwm2m_buf_overflowed(out) ? LWM2M_ERR_OVERFLOW : LWM2M_OK;
 }

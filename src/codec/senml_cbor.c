@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "codec/codec_common.h"
 #include "codec/cbor_rw.h"
 #include "core/utf8.h"
 #include "lwm2m/codec.h"
@@ -340,22 +341,14 @@ int lwm2m_senml_cbor_decode(const lwm2m_path *base, const uint8_t *in, size_t le
                             const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                             lwm2m_codec_error *err)
 {
-    size_t entry_count = out->count;
-    size_t entry_used = arena != NULL ? arena->used : 0;
+    lwm2m_decode_mark mark = lwm2m_decode_mark_take(out, arena);
     senml_dec d;
     lwm2m_cbor_reader_init(&d.r, in, len);
     d.arena = arena;
     int rc = decode(&d, base, types, out);
     if (rc == LWM2M_OK)
         return LWM2M_OK;
-    out->count = entry_count;
-    if (arena != NULL)
-        arena->used = entry_used;
-    if (err != NULL) {
-        err->offset = d.r.err_pos;
-        err->reason = d.r.reason;
-    }
-    return rc;
+    return lwm2m_decode_undo(&mark, out, arena, err, rc, d.r.err_pos, d.r.reason);
 }
 
 /* ---- encoder ---- */
@@ -367,15 +360,6 @@ typedef struct senml_enc {
     double bt;
     bool first;
 } senml_enc;
-
-static int fail_rec(lwm2m_codec_error *err, size_t i, int rc, const char *reason)
-{
-    if (err != NULL) {
-        err->offset = i;
-        err->reason = reason;
-    }
-    return rc;
-}
 
 /* The request path with a trailing '/' ("/" for the root) so that names stay short ("0",
  * "6/1"), or the record's own path when it is the request path itself. */
@@ -401,23 +385,7 @@ static bool time_offset(double bt, double time, double *t)
 /* Whether the value has a SenML CBOR form (strings must be valid UTF-8 text). */
 static bool value_ok(const lwm2m_value *v)
 {
-    switch (v->type) {
-    case LWM2M_TYPE_INTEGER:
-    case LWM2M_TYPE_TIME:
-    case LWM2M_TYPE_UNSIGNED:
-    case LWM2M_TYPE_FLOAT:
-    case LWM2M_TYPE_BOOLEAN:
-    case LWM2M_TYPE_OBJLNK:
-        return true;
-    case LWM2M_TYPE_STRING:
-    case LWM2M_TYPE_CORELNK:
-        return v->v.bytes.len == 0 ||
-               (v->v.bytes.ptr != NULL && lwm2m_utf8_valid(v->v.bytes.ptr, v->v.bytes.len));
-    case LWM2M_TYPE_OPAQUE:
-        return v->v.bytes.len == 0 || v->v.bytes.ptr != NULL;
-    default:
-        return false;
-    }
+    return lwm2m_codec_value_ok(v);
 }
 
 static void put_value(lwm2m_buf *b, const lwm2m_value *v)
@@ -515,13 +483,13 @@ int lwm2m_senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, si
         if (r->value.type == LWM2M_TYPE_NONE)
             continue; /* empty containers have no SenML form */
         if (r->path.len < LWM2M_PATH_RESOURCE || r->path.len > LWM2M_PATH_MAX_DEPTH)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value record above resource level");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value record above resource level");
         if (!lwm2m_path_is_prefix(base, &r->path))
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "record outside the request path");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "record outside the request path");
         if (r->time - r->time != 0)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "time is not finite");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "time is not finite");
         if (!value_ok(&r->value))
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value has no senml cbor form");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value has no senml cbor form");
         count++;
     }
     senml_enc e;
@@ -535,6 +503,6 @@ int lwm2m_senml_cbor_encode(const lwm2m_path *base, const lwm2m_record *recs, si
         if (recs[i].value.type != LWM2M_TYPE_NONE)
             put_record(&e, base, &recs[i]);
     if (lwm2m_buf_overflowed(out))
-        return fail_rec(err, 0, LWM2M_ERR_OVERFLOW, "output buffer too small");
+        return lwm2m_codec_fail(err, LWM2M_ERR_OVERFLOW, 0, "output buffer too small");
     return LWM2M_OK;
 }

@@ -2,6 +2,7 @@
  * LwM2M "vlo" object-link extension. */
 #include <string.h>
 
+#include "codec/codec_common.h"
 #include "codec/json_scan.h"
 #include "core/numtext.h"
 #include "lwm2m/codec.h"
@@ -275,24 +276,18 @@ int lwm2m_senml_json_decode(const lwm2m_path *base, const uint8_t *in, size_t le
                             const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                             lwm2m_codec_error *err)
 {
-    size_t entry_count = out->count;
-    size_t entry_used = arena != NULL ? arena->used : 0;
+    lwm2m_decode_mark mark = lwm2m_decode_mark_take(out, arena);
     lwm2m_json j;
     lwm2m_json_init(&j, in, len);
     int rc = decode(&j, base, types, arena, out);
     if (rc == LWM2M_OK)
         return LWM2M_OK;
-    out->count = entry_count;
-    if (arena != NULL)
-        arena->used = entry_used;
-    if (err != NULL) {
-        err->offset = j.err_pos;
-        err->reason = j.reason;
-    }
-    return rc;
+    return lwm2m_decode_undo(&mark, out, arena, err, rc, j.err_pos, j.reason);
 }
 
 /* ---- encoder ---- */
+
+static const lwm2m_json_labels senml_labels = {"v", "vb", "vs", "vd", "vlo", true};
 
 typedef struct senml_enc {
     lwm2m_buf *out;
@@ -301,54 +296,6 @@ typedef struct senml_enc {
     double bt;
     bool first;
 } senml_enc;
-
-static int fail_rec(lwm2m_codec_error *err, size_t i, int rc, const char *reason)
-{
-    if (err != NULL) {
-        err->offset = i;
-        err->reason = reason;
-    }
-    return rc;
-}
-
-/* Writes a value label and its value; LWM2M_ERR_INVALID when it has no SenML form. */
-static int put_value(lwm2m_buf *b, const lwm2m_value *v)
-{
-    switch (v->type) {
-    case LWM2M_TYPE_INTEGER:
-    case LWM2M_TYPE_TIME:
-    case LWM2M_TYPE_UNSIGNED:
-    case LWM2M_TYPE_FLOAT:
-        lwm2m_json_put_key(b, "v");
-        return lwm2m_json_put_number(b, v);
-    case LWM2M_TYPE_BOOLEAN:
-        lwm2m_json_put_key(b, "vb");
-        lwm2m_buf_puts(b, v->v.b ? "true" : "false");
-        return LWM2M_OK;
-    case LWM2M_TYPE_STRING:
-    case LWM2M_TYPE_CORELNK:
-        if (v->v.bytes.len > 0 &&
-            (v->v.bytes.ptr == NULL || !lwm2m_utf8_valid(v->v.bytes.ptr, v->v.bytes.len)))
-            return LWM2M_ERR_INVALID;
-        lwm2m_json_put_key(b, "vs");
-        lwm2m_json_put_string(b, v->v.bytes.ptr, v->v.bytes.len);
-        return LWM2M_OK;
-    case LWM2M_TYPE_OPAQUE:
-        if (v->v.bytes.len > 0 && v->v.bytes.ptr == NULL)
-            return LWM2M_ERR_INVALID;
-        lwm2m_json_put_key(b, "vd");
-        lwm2m_buf_putc(b, '"');
-        lwm2m_base64_encode(v->v.bytes.ptr, v->v.bytes.len, true, b);
-        lwm2m_buf_putc(b, '"');
-        return LWM2M_OK;
-    case LWM2M_TYPE_OBJLNK:
-        lwm2m_json_put_key(b, "vlo");
-        return lwm2m_buf_printf(b, "\"%u:%u\"", (unsigned)v->v.objlnk.obj,
-                                (unsigned)v->v.objlnk.inst);
-    default:
-        return LWM2M_ERR_INVALID;
-    }
-}
 
 static int put_record(senml_enc *e, const lwm2m_path *base, const lwm2m_record *r)
 {
@@ -396,7 +343,7 @@ static int put_record(senml_enc *e, const lwm2m_path *base, const lwm2m_record *
         lwm2m_json_put_double(b, t);
         lwm2m_buf_putc(b, ',');
     }
-    int rc = put_value(b, &r->value);
+    int rc = lwm2m_json_put_value(b, &r->value, &senml_labels);
     lwm2m_buf_putc(b, '}');
     e->first = false;
     return rc;
@@ -417,16 +364,16 @@ int lwm2m_senml_json_encode(const lwm2m_path *base, const lwm2m_record *recs, si
         if (r->value.type == LWM2M_TYPE_NONE)
             continue; /* empty containers have no SenML form */
         if (r->path.len < LWM2M_PATH_RESOURCE || r->path.len > LWM2M_PATH_MAX_DEPTH)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value record above resource level");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value record above resource level");
         if (!lwm2m_path_is_prefix(base, &r->path))
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "record outside the request path");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "record outside the request path");
         if (r->time - r->time != 0)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "time is not finite");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "time is not finite");
         if (put_record(&e, base, r) != LWM2M_OK)
-            return fail_rec(err, i, LWM2M_ERR_INVALID, "value has no senml json form");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "value has no senml json form");
     }
     lwm2m_buf_putc(out, ']');
     if (lwm2m_buf_overflowed(out))
-        return fail_rec(err, 0, LWM2M_ERR_OVERFLOW, "output buffer too small");
+        return lwm2m_codec_fail(err, LWM2M_ERR_OVERFLOW, 0, "output buffer too small");
     return LWM2M_OK;
 }

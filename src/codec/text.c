@@ -3,22 +3,11 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "codec/codec_common.h"
 #include "core/numtext.h"
 #include "core/utf8.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/error.h"
-
-static int fail(lwm2m_codec_error *err, int rc, size_t offset, const char *reason)
-{
-    err->offset = offset;
-    err->reason = reason;
-    return rc;
-}
-
-static bool single_resource(const lwm2m_path *base)
-{
-    return base->len == LWM2M_PATH_RESOURCE || base->len == LWM2M_PATH_RESOURCE_INSTANCE;
-}
 
 /* "o:i", both strict decimal 0..65535 (65535:65535 is the "no link" value). */
 static int parse_objlnk(const char *s, size_t len, lwm2m_objlnk *out)
@@ -50,20 +39,21 @@ static int decode_base64(const char *s, size_t len, lwm2m_arena *arena, lwm2m_va
     if (size == 0) {
         size_t got;
         if (lwm2m_base64_decode(s, len, NULL, 0, &got) != LWM2M_OK)
-            return fail(err, LWM2M_ERR_TYPE, 0, "invalid base64 for an opaque resource");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0,
+                                    "invalid base64 for an opaque resource");
         *v = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, NULL, 0);
         return LWM2M_OK;
     }
     if (arena == NULL)
-        return fail(err, LWM2M_ERR_NOMEM, 0, "no arena for the decoded opaque value");
+        return lwm2m_codec_fail(err, LWM2M_ERR_NOMEM, 0, "no arena for the decoded opaque value");
     size_t used = arena->used;
     uint8_t *p = lwm2m_arena_alloc(arena, size, 1);
     if (p == NULL)
-        return fail(err, LWM2M_ERR_NOMEM, 0, "arena full");
+        return lwm2m_codec_fail(err, LWM2M_ERR_NOMEM, 0, "arena full");
     size_t got;
     if (lwm2m_base64_decode(s, len, p, size, &got) != LWM2M_OK || got != size) {
         arena->used = used;
-        return fail(err, LWM2M_ERR_TYPE, 0, "invalid base64 for an opaque resource");
+        return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "invalid base64 for an opaque resource");
     }
     *v = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, p, size);
     return LWM2M_OK;
@@ -80,36 +70,36 @@ static int decode_value(lwm2m_type type, const uint8_t *in, size_t len, lwm2m_ar
         v->type = type;
         rc = lwm2m_parse_i64(s, len, &v->v.i);
         if (rc == LWM2M_ERR_RANGE)
-            return fail(err, LWM2M_ERR_TYPE, 0, "integer out of range");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "integer out of range");
         if (rc != LWM2M_OK)
-            return fail(err, LWM2M_ERR_TYPE, 0, "not a decimal integer");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "not a decimal integer");
         return LWM2M_OK;
     case LWM2M_TYPE_UNSIGNED:
         v->type = type;
         rc = lwm2m_parse_u64(s, len, &v->v.u);
         if (rc == LWM2M_ERR_RANGE)
-            return fail(err, LWM2M_ERR_TYPE, 0, "unsigned integer out of range");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "unsigned integer out of range");
         if (rc != LWM2M_OK)
-            return fail(err, LWM2M_ERR_TYPE, 0, "not a decimal unsigned integer");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "not a decimal unsigned integer");
         return LWM2M_OK;
     case LWM2M_TYPE_FLOAT:
         v->type = type;
         rc = lwm2m_parse_number(s, len, &v->v.f, NULL);
         if (rc == LWM2M_ERR_RANGE)
-            return fail(err, LWM2M_ERR_TYPE, 0, "float out of range");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "float out of range");
         if (rc != LWM2M_OK)
-            return rc == LWM2M_ERR_NOMEM ? fail(err, rc, 0, "out of memory")
-                                         : fail(err, LWM2M_ERR_TYPE, 0, "not a number");
+            return rc == LWM2M_ERR_NOMEM ? lwm2m_codec_fail(err, rc, 0, "out of memory")
+                                         : lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "not a number");
         return LWM2M_OK;
     case LWM2M_TYPE_BOOLEAN:
         if (len != 1 || (s[0] != '0' && s[0] != '1'))
-            return fail(err, LWM2M_ERR_TYPE, 0, "boolean must be 0 or 1");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "boolean must be 0 or 1");
         *v = lwm2m_value_bool(s[0] == '1');
         return LWM2M_OK;
     case LWM2M_TYPE_OBJLNK:
         v->type = type;
         if (parse_objlnk(s, len, &v->v.objlnk) != LWM2M_OK)
-            return fail(err, LWM2M_ERR_TYPE, 0, "objlnk must be object:instance");
+            return lwm2m_codec_fail(err, LWM2M_ERR_TYPE, 0, "objlnk must be object:instance");
         return LWM2M_OK;
     case LWM2M_TYPE_OPAQUE:
         return decode_base64(s, len, arena, v, err);
@@ -119,7 +109,7 @@ static int decode_value(lwm2m_type type, const uint8_t *in, size_t len, lwm2m_ar
     default: { /* STRING, or no declared type */
         size_t bad = lwm2m_utf8_invalid_at(in, len);
         if (bad != len)
-            return fail(err, LWM2M_ERR_INVALID, bad, "invalid UTF-8 in string");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, bad, "invalid UTF-8 in string");
         *v = lwm2m_value_bytes(LWM2M_TYPE_STRING, in, len);
         return LWM2M_OK;
     }
@@ -135,8 +125,8 @@ int lwm2m_text_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
         err = &scratch;
     err->offset = 0;
     err->reason = NULL;
-    if (!single_resource(base))
-        return fail(err, LWM2M_ERR_INVALID, 0, "text needs a single resource");
+    if (!lwm2m_codec_single_resource(base))
+        return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, 0, "text needs a single resource");
     lwm2m_type type = LWM2M_TYPE_NONE;
     if (types != NULL && types->fn != NULL) {
         lwm2m_path res = lwm2m_path_truncate(base, 3);
@@ -148,7 +138,7 @@ int lwm2m_text_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
     lwm2m_value v;
     int rc = decode_value(type, in, len, arena, &v, err);
     if (rc == LWM2M_OK && lwm2m_record_list_add(out, base, &v) != LWM2M_OK)
-        rc = fail(err, LWM2M_ERR_NOMEM, 0, "too many records");
+        rc = lwm2m_codec_fail(err, LWM2M_ERR_NOMEM, 0, "too many records");
     if (rc != LWM2M_OK && arena != NULL)
         arena->used = used;
     return rc;
@@ -160,17 +150,11 @@ int lwm2m_text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
     lwm2m_codec_error scratch;
     if (err == NULL)
         err = &scratch;
-    err->offset = 0;
-    err->reason = NULL;
-    if (!single_resource(base))
-        return fail(err, LWM2M_ERR_INVALID, 0, "text needs a single resource");
-    if (n != 1)
-        return fail(err, LWM2M_ERR_INVALID, n > 1 ? 1 : 0, "text needs exactly one record");
+    int rc = lwm2m_codec_one_record(base, recs, n, err, "text needs a single resource",
+                                    "text needs exactly one record");
+    if (rc != LWM2M_OK)
+        return rc;
     const lwm2m_value *v = &recs[0].value;
-    if (!lwm2m_path_is_prefix(base, &recs[0].path))
-        return fail(err, LWM2M_ERR_INVALID, 0, "record outside the request path");
-    if (!lwm2m_path_equal(base, &recs[0].path))
-        return fail(err, LWM2M_ERR_INVALID, 0, "text needs a single resource");
     char num[LWM2M_DOUBLE_STR_MAX];
     size_t nlen;
     switch (v->type) {
@@ -191,7 +175,7 @@ int lwm2m_text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
     case LWM2M_TYPE_FLOAT:
         nlen = lwm2m_fmt_double(v->v.f, num, sizeof num);
         if (nlen == 0)
-            return fail(err, LWM2M_ERR_INVALID, 0, "float is not finite");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, 0, "float is not finite");
         lwm2m_buf_put(out, num, nlen);
         break;
     case LWM2M_TYPE_BOOLEAN:
@@ -201,7 +185,7 @@ int lwm2m_text_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n
         lwm2m_buf_printf(out, "%u:%u", (unsigned)v->v.objlnk.obj, (unsigned)v->v.objlnk.inst);
         break;
     default:
-        return fail(err, LWM2M_ERR_INVALID, 0, "record has no value");
+        return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, 0, "record has no value");
     }
     return lwm2m_buf_overflowed(out) ? LWM2M_ERR_OVERFLOW : LWM2M_OK;
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "codec/codec_common.h"
 #include "lwm2m/codec.h"
 #include "core/utf8.h"
 #include "lwm2m/error.h"
@@ -23,13 +24,6 @@ enum tlv_kind {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared helpers                                                                             */
-
-static int fail(lwm2m_codec_error *err, int rc, size_t offset, const char *reason)
-{
-    err->offset = offset;
-    err->reason = reason;
-    return rc;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Decoder                                                                                    */
@@ -60,16 +54,17 @@ static int next_tlv(decoder *d, size_t *pos, size_t end, tlv *t)
     size_t id_len = (type & 0x20) ? 2 : 1;
     size_t len_len = (type >> 3) & 3;
     if (id_len > end - p)
-        return fail(d->err, LWM2M_ERR_INVALID, t->start, "truncated TLV identifier");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start, "truncated TLV identifier");
     uint32_t id = in[p];
     if (id_len == 2)
         id = id << 8 | in[p + 1];
     p += id_len;
     if (id > LWM2M_ID_MAX)
-        return fail(d->err, LWM2M_ERR_INVALID, t->start, "reserved TLV identifier 65535");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start,
+                                "reserved TLV identifier 65535");
     t->id = (uint16_t)id;
     if (len_len > end - p)
-        return fail(d->err, LWM2M_ERR_INVALID, t->start, "truncated TLV length");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start, "truncated TLV length");
     size_t vlen = type & 7; /* bits 2-0 are ignored when a length field follows */
     if (len_len > 0) {
         vlen = 0;
@@ -78,7 +73,7 @@ static int next_tlv(decoder *d, size_t *pos, size_t end, tlv *t)
         p += len_len;
     }
     if (vlen > end - p)
-        return fail(d->err, LWM2M_ERR_INVALID, t->start, "truncated TLV value");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start, "truncated TLV value");
     t->vpos = p;
     t->vlen = vlen;
     *pos = p + vlen;
@@ -126,13 +121,14 @@ static int decode_value(decoder *d, const lwm2m_path *p, const tlv *t, lwm2m_val
     case LWM2M_TYPE_INTEGER:
     case LWM2M_TYPE_TIME:
         if (!int_len_ok(n))
-            return fail(d->err, LWM2M_ERR_TYPE, t->start, "bad integer length");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_TYPE, t->start, "bad integer length");
         v->type = type;
         v->v.i = be_int(b, n);
         return LWM2M_OK;
     case LWM2M_TYPE_UNSIGNED:
         if (!int_len_ok(n))
-            return fail(d->err, LWM2M_ERR_TYPE, t->start, "bad unsigned integer length");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_TYPE, t->start,
+                                    "bad unsigned integer length");
         *v = lwm2m_value_uint(be_uint(b, n));
         return LWM2M_OK;
     case LWM2M_TYPE_FLOAT:
@@ -147,24 +143,26 @@ static int decode_value(decoder *d, const lwm2m_path *p, const tlv *t, lwm2m_val
             memcpy(&f, &u, sizeof f);
             *v = lwm2m_value_float(f);
         } else {
-            return fail(d->err, LWM2M_ERR_TYPE, t->start, "bad float length");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_TYPE, t->start, "bad float length");
         }
         return LWM2M_OK;
     case LWM2M_TYPE_BOOLEAN:
         if (n != 1 || b[0] > 1)
-            return fail(d->err, LWM2M_ERR_TYPE, t->start, "boolean must be one byte 0 or 1");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_TYPE, t->start,
+                                    "boolean must be one byte 0 or 1");
         *v = lwm2m_value_bool(b[0] == 1);
         return LWM2M_OK;
     case LWM2M_TYPE_OBJLNK:
         if (n != 4)
-            return fail(d->err, LWM2M_ERR_TYPE, t->start, "bad objlnk length");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_TYPE, t->start, "bad objlnk length");
         *v = lwm2m_value_objlnk((uint16_t)be_uint(b, 2), (uint16_t)be_uint(b + 2, 2));
         return LWM2M_OK;
     case LWM2M_TYPE_STRING: {
         /* Validated so that the string can be re-encoded into JSON and CBOR formats. */
         size_t bad = lwm2m_utf8_invalid_at(b, n);
         if (bad != n)
-            return fail(d->err, LWM2M_ERR_INVALID, t->vpos + bad, "invalid UTF-8 in string");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->vpos + bad,
+                                    "invalid UTF-8 in string");
         *v = lwm2m_value_bytes(type, b, n);
         return LWM2M_OK;
     }
@@ -180,7 +178,7 @@ static int decode_value(decoder *d, const lwm2m_path *p, const tlv *t, lwm2m_val
 static int add_record(decoder *d, const lwm2m_path *p, const lwm2m_value *v, size_t offset)
 {
     if (lwm2m_record_list_add(d->out, p, v) != LWM2M_OK)
-        return fail(d->err, LWM2M_ERR_NOMEM, offset, "too many records");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_NOMEM, offset, "too many records");
     return LWM2M_OK;
 }
 
@@ -222,10 +220,12 @@ static int decode_multiple(decoder *d, const lwm2m_path *res, size_t pos, size_t
         if (rc != LWM2M_OK)
             return rc;
         if (t.kind != TLV_RES_INSTANCE)
-            return fail(d->err, LWM2M_ERR_INVALID, t.start,
-                        "only resource instance TLVs may be inside a multiple resource");
+            return lwm2m_codec_fail(
+                d->err, LWM2M_ERR_INVALID, t.start,
+                "only resource instance TLVs may be inside a multiple resource");
         if (seen(d, from, 3, t.id))
-            return fail(d->err, LWM2M_ERR_INVALID, t.start, "duplicate resource instance id");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t.start,
+                                    "duplicate resource instance id");
         lwm2m_path p = lwm2m_path_rinst(res->id[0], res->id[1], res->id[2], t.id);
         rc = add_value(d, &p, &t);
         if (rc != LWM2M_OK)
@@ -239,12 +239,13 @@ static int decode_multiple(decoder *d, const lwm2m_path *res, size_t pos, size_t
 static int decode_resource(decoder *d, const lwm2m_path *inst, const tlv *t, size_t from)
 {
     if (t->kind == TLV_INSTANCE)
-        return fail(d->err, LWM2M_ERR_INVALID, t->start, "unexpected object instance TLV");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start,
+                                "unexpected object instance TLV");
     if (t->kind == TLV_RES_INSTANCE)
-        return fail(d->err, LWM2M_ERR_INVALID, t->start,
-                    "resource instance TLV outside a multiple resource");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start,
+                                "resource instance TLV outside a multiple resource");
     if (seen(d, from, 2, t->id))
-        return fail(d->err, LWM2M_ERR_INVALID, t->start, "duplicate resource id");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t->start, "duplicate resource id");
     lwm2m_path p = lwm2m_path_res(inst->id[0], inst->id[1], t->id);
     if (t->kind == TLV_RESOURCE)
         return add_value(d, &p, t);
@@ -277,9 +278,11 @@ static int decode_at_object(decoder *d, const lwm2m_path *base, size_t len)
         if (rc != LWM2M_OK)
             return rc;
         if (t.kind != TLV_INSTANCE)
-            return fail(d->err, LWM2M_ERR_INVALID, t.start, "expected an object instance TLV");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t.start,
+                                    "expected an object instance TLV");
         if (seen(d, from, 1, t.id))
-            return fail(d->err, LWM2M_ERR_INVALID, t.start, "duplicate object instance id");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t.start,
+                                    "duplicate object instance id");
         lwm2m_path inst = lwm2m_path_inst(base->id[0], t.id);
         rc = decode_instance(d, &inst, t.vpos, t.vpos + t.vlen, t.start);
         if (rc != LWM2M_OK)
@@ -298,9 +301,11 @@ static int decode_at_instance(decoder *d, const lwm2m_path *base, size_t len)
         if (rc != LWM2M_OK)
             return rc;
         if (t.id != base->id[1])
-            return fail(d->err, LWM2M_ERR_INVALID, t.start, "record outside the request path");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, t.start,
+                                    "record outside the request path");
         if (pos != len)
-            return fail(d->err, LWM2M_ERR_INVALID, pos, "unexpected TLV after the object instance");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, pos,
+                                    "unexpected TLV after the object instance");
         return decode_instance(d, base, t.vpos, t.vpos + t.vlen, t.start);
     }
     return decode_instance(d, base, 0, len, 0);
@@ -319,11 +324,12 @@ static int decode_at_resource(decoder *d, const lwm2m_path *base, size_t len)
     if (rc != LWM2M_OK)
         return rc;
     if (kind == TLV_INSTANCE)
-        return fail(d->err, LWM2M_ERR_INVALID, 0, "unexpected object instance TLV");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0, "unexpected object instance TLV");
     if (t.id != base->id[2])
-        return fail(d->err, LWM2M_ERR_INVALID, 0, "record outside the request path");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0, "record outside the request path");
     if (pos != len)
-        return fail(d->err, LWM2M_ERR_INVALID, pos, "unexpected TLV after the resource");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, pos,
+                                "unexpected TLV after the resource");
     if (kind == TLV_RESOURCE)
         return add_value(d, base, &t);
     return decode_multiple(d, base, t.vpos, t.vpos + t.vlen, 0);
@@ -339,31 +345,36 @@ static int decode_at_resource_instance(decoder *d, const lwm2m_path *base, size_
     if (rc != LWM2M_OK)
         return rc;
     if (pos != len)
-        return fail(d->err, LWM2M_ERR_INVALID, pos, "unexpected TLV after the resource instance");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, pos,
+                                "unexpected TLV after the resource instance");
     switch (t.kind) {
     case TLV_RES_INSTANCE:
         if (t.id != base->id[3])
-            return fail(d->err, LWM2M_ERR_INVALID, 0, "record outside the request path");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0,
+                                    "record outside the request path");
         return add_value(d, base, &t);
     case TLV_RESOURCE:
         /* Some clients answer with a resource TLV named after the instance or the resource. */
         if (t.id != base->id[3] && t.id != base->id[2])
-            return fail(d->err, LWM2M_ERR_INVALID, 0, "record outside the request path");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0,
+                                    "record outside the request path");
         return add_value(d, base, &t);
     case TLV_MULTIPLE: {
         if (t.id != base->id[2])
-            return fail(d->err, LWM2M_ERR_INVALID, 0, "record outside the request path");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0,
+                                    "record outside the request path");
         lwm2m_path res = lwm2m_path_truncate(base, 3);
         size_t from = d->out->count;
         rc = decode_multiple(d, &res, t.vpos, t.vpos + t.vlen, 0);
         if (rc != LWM2M_OK)
             return rc;
         if (d->out->count != from + 1 || !lwm2m_path_equal(&d->out->items[from].path, base))
-            return fail(d->err, LWM2M_ERR_INVALID, 0, "record outside the request path");
+            return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0,
+                                    "record outside the request path");
         return LWM2M_OK;
     }
     default:
-        return fail(d->err, LWM2M_ERR_INVALID, 0, "unexpected object instance TLV");
+        return lwm2m_codec_fail(d->err, LWM2M_ERR_INVALID, 0, "unexpected object instance TLV");
     }
 }
 
@@ -394,7 +405,7 @@ int lwm2m_tlv_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
         rc = decode_at_resource_instance(&d, base, len);
         break;
     default:
-        rc = fail(err, LWM2M_ERR_UNSUPPORTED, 0, "TLV cannot carry object ids");
+        rc = lwm2m_codec_fail(err, LWM2M_ERR_UNSUPPORTED, 0, "TLV cannot carry object ids");
         break;
     }
     if (rc != LWM2M_OK)
@@ -557,9 +568,10 @@ static int put_resource(encoder *e, size_t i, size_t j, size_t *size)
     tlv_value tv;
     if (first->path.len == 3 && first->value.type != LWM2M_TYPE_NONE) {
         if (j - i > 1)
-            return fail(e->err, LWM2M_ERR_INVALID, i + 1, "resource is both single and multiple");
+            return lwm2m_codec_fail(e->err, LWM2M_ERR_INVALID, i + 1,
+                                    "resource is both single and multiple");
         if (value_bytes(&first->value, &tv) != LWM2M_OK)
-            return fail(e->err, LWM2M_ERR_INVALID, i, "value cannot be encoded in TLV");
+            return lwm2m_codec_fail(e->err, LWM2M_ERR_INVALID, i, "value cannot be encoded in TLV");
         *size = header_size(rid, tv.len) + tv.len;
         if (e->out) {
             put_header(e->out, TLV_RESOURCE, rid, tv.len);
@@ -572,10 +584,10 @@ static int put_resource(encoder *e, size_t i, size_t j, size_t *size)
     size_t content = 0;
     for (size_t k = k0; k < j; k++) {
         if (value_bytes(&e->recs[k].value, &tv) != LWM2M_OK)
-            return fail(e->err, LWM2M_ERR_INVALID, k, "value cannot be encoded in TLV");
+            return lwm2m_codec_fail(e->err, LWM2M_ERR_INVALID, k, "value cannot be encoded in TLV");
         content += header_size(e->recs[k].path.id[3], tv.len) + tv.len;
         if (content > TLV_MAX_LEN)
-            return fail(e->err, LWM2M_ERR_INVALID, k, "TLV payload too large");
+            return lwm2m_codec_fail(e->err, LWM2M_ERR_INVALID, k, "TLV payload too large");
     }
     *size = header_size(rid, content) + content;
     if (e->out) {
@@ -603,7 +615,7 @@ static int put_resources(encoder *e, size_t i, size_t j, size_t *size)
             return rc;
         *size += one;
         if (*size > TLV_MAX_LEN)
-            return fail(e->err, LWM2M_ERR_INVALID, i, "TLV payload too large");
+            return lwm2m_codec_fail(e->err, LWM2M_ERR_INVALID, i, "TLV payload too large");
         i = k;
     }
     return LWM2M_OK;
@@ -635,15 +647,17 @@ static int check_records(const lwm2m_path *base, const lwm2m_record *recs, size_
     for (size_t i = 0; i < n; i++) {
         const lwm2m_record *r = &recs[i];
         if (r->path.len > LWM2M_PATH_MAX_DEPTH || !lwm2m_path_is_prefix(base, &r->path))
-            return fail(err, LWM2M_ERR_INVALID, i, "record outside the request path");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "record outside the request path");
         for (uint8_t k = 0; k < r->path.len; k++)
             if (r->path.id[k] > LWM2M_ID_MAX)
-                return fail(err, LWM2M_ERR_INVALID, i, "reserved id 65535 in record path");
+                return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i,
+                                        "reserved id 65535 in record path");
         bool none = r->value.type == LWM2M_TYPE_NONE;
         if (r->path.len < 2 || (r->path.len == 2 && !none) || (r->path.len == 4 && none))
-            return fail(err, LWM2M_ERR_INVALID, i, "record path does not fit its value");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i,
+                                    "record path does not fit its value");
         if (i > 0 && lwm2m_path_compare(&recs[i - 1].path, &r->path) >= 0)
-            return fail(err, LWM2M_ERR_INVALID, i, "records not sorted or duplicated");
+            return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, i, "records not sorted or duplicated");
     }
     return LWM2M_OK;
 }
@@ -657,7 +671,7 @@ int lwm2m_tlv_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
     err->offset = 0;
     err->reason = NULL;
     if (base->len == LWM2M_PATH_ROOT || base->len > LWM2M_PATH_MAX_DEPTH)
-        return fail(err, LWM2M_ERR_UNSUPPORTED, 0, "TLV cannot carry object ids");
+        return lwm2m_codec_fail(err, LWM2M_ERR_UNSUPPORTED, 0, "TLV cannot carry object ids");
     int rc = check_records(base, recs, n, err);
     if (rc != LWM2M_OK)
         return rc;
@@ -677,7 +691,8 @@ int lwm2m_tlv_encode(const lwm2m_path *base, const lwm2m_record *recs, size_t n,
         if (base->len == LWM2M_PATH_RESOURCE_INSTANCE) {
             tlv_value tv;
             if (value_bytes(&recs[0].value, &tv) != LWM2M_OK)
-                return fail(err, LWM2M_ERR_INVALID, 0, "value cannot be encoded in TLV");
+                return lwm2m_codec_fail(err, LWM2M_ERR_INVALID, 0,
+                                        "value cannot be encoded in TLV");
             put_header(out, TLV_RES_INSTANCE, recs[0].path.id[3], tv.len);
             lwm2m_buf_put(out, tv.ptr, tv.len);
             break;

@@ -190,21 +190,7 @@ static void end_session(lwm2m_bs_runtime *r, live_session *l)
         lwm2m_bs_endpoint_status st;
         if (lwm2m_bs_store_get_status(r->opts.store, l->endpoint, &st) != LWM2M_OK)
             memset(&st, 0, sizeof st);
-        st.sessions++;
-        st.updated_s = (int64_t)time(NULL);
-        snprintf(st.outcome, sizeof st.outcome, "%s", lwm2m_bs_outcome_name(outcome));
-        snprintf(st.diagnostic, sizeof st.diagnostic, "%s", diag);
-        if (outcome == LWM2M_BS_OUTCOME_SUCCESS) {
-            /* The plan that worked is where the next bootstrap of this device starts. */
-            st.next_plan = (uint32_t)plan;
-            st.failed = false;
-        } else if (outcome == LWM2M_BS_OUTCOME_FINISH_REJECTED ||
-                   outcome == LWM2M_BS_OUTCOME_NO_PLAN) {
-            /* Every plan was refused: stop until an operator changes the configuration. */
-            st.failed = true;
-        } else {
-            st.next_plan = (uint32_t)plan; /* resume where the session stopped */
-        }
+        lwm2m_bs_status_after_session(&st, outcome, plan, diag, (int64_t)time(NULL));
         if (lwm2m_bs_store_set_status(r->opts.store, l->endpoint, &st) != LWM2M_OK)
             logf_("store: cannot record the status of %s: %s", l->endpoint,
                   lwm2m_bs_store_last_error(r->opts.store));

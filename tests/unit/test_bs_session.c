@@ -13,6 +13,7 @@
 
 #include "bs_server/bs_plan_select.h"
 #include "lwm2m/bs_client.h"
+#include "lwm2m/bs_store.h"
 #include "lwm2m/bs_session.h"
 #include "lwm2m/coap_code.h"
 #include "lwm2m/error.h"
@@ -1292,11 +1293,36 @@ static void test_pack_not_allowed(void **state)
     assert_int_equal(lwm2m_bs_pack_encode(&cfg, 0, LWM2M_FORMAT_SENML_JSON, &out, NULL, 0), 0);
 }
 
+static void test_status_after_session(void **state)
+{
+    (void)state;
+    lwm2m_bs_endpoint_status st;
+    memset(&st, 0, sizeof st);
+    lwm2m_bs_status_after_session(&st, LWM2M_BS_OUTCOME_TIMEOUT, 1, "no Finish", 100);
+    assert_int_equal(st.next_plan, 1); /* resume where it stopped */
+    assert_false(st.failed);
+    assert_int_equal(st.sessions, 1);
+    assert_string_equal(st.outcome, "timeout");
+    assert_string_equal(st.diagnostic, "no Finish");
+    lwm2m_bs_status_after_session(&st, LWM2M_BS_OUTCOME_FINISH_REJECTED, 2, "too-many-servers",
+                                  200);
+    assert_true(st.failed);
+    assert_int_equal(st.updated_s, 200);
+    lwm2m_bs_status_after_session(&st, LWM2M_BS_OUTCOME_SUCCESS, 2, "", 300);
+    assert_false(st.failed);
+    assert_int_equal(st.next_plan, 2);
+    assert_int_equal(st.sessions, 3);
+    lwm2m_bs_status_after_session(&st, LWM2M_BS_OUTCOME_NO_PLAN, 0, NULL, 400);
+    assert_true(st.failed);
+    assert_string_equal(st.diagnostic, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_choice),
         cmocka_unit_test(test_outcome_names),
+        cmocka_unit_test(test_status_after_session),
         cmocka_unit_test(test_new_needs_plans),
         cmocka_unit_test_setup_teardown(test_success_tlv, setup_multi, teardown),
         cmocka_unit_test_setup_teardown(test_success_senml_json, setup_multi, teardown),
