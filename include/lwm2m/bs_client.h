@@ -34,7 +34,16 @@ typedef struct lwm2m_request {
     lwm2m_format accept; /* Accept, LWM2M_FORMAT_NONE when absent */
     const uint8_t *payload;
     size_t payload_len;
+    unsigned observe; /* lwm2m_observe_option: the Observe option of a GET */
 } lwm2m_request;
+
+/* The Observe option of a request (RFC 7641): absent, 0 (register) or 1 (deregister). Zero is
+ * "absent" so that zero-initialised requests carry none. */
+typedef enum lwm2m_observe_option {
+    LWM2M_OBSERVE_NONE = 0,
+    LWM2M_OBSERVE_REGISTER = 1,
+    LWM2M_OBSERVE_CANCEL = 2,
+} lwm2m_observe_option;
 
 /* A response, its payload written into caller memory. */
 typedef struct lwm2m_response {

@@ -14,6 +14,7 @@
 #include "lwm2m/coap_code.h"
 #include "lwm2m/error.h"
 #include "net/coap_message.h"
+#include "net/net_util.h"
 
 #define PAYLOAD_START 4096
 #define PAYLOAD_MAX   (1u << 20)
@@ -68,13 +69,6 @@ struct lwm2m_bs_runtime {
     coap_bin_const_t psk_key_bin;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logf_(const char *fmt, ...)
 {
@@ -88,63 +82,6 @@ static void logf_(const char *fmt, ...)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", gmtime_r(&t, &tm));
     fprintf(stderr, "%s lwm2m-bs-server: %s\n", stamp, line);
-}
-
-static void peer_of(const coap_session_t *s, char *buf, size_t cap)
-{
-    const coap_address_t *a = coap_session_get_addr_remote(s);
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (a != NULL && a->addr.sa.sa_family == AF_INET) {
-        inet_ntop(AF_INET, &a->addr.sin.sin_addr, host, sizeof host);
-        port = ntohs(a->addr.sin.sin_port);
-    } else if (a != NULL && a->addr.sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, host, sizeof host);
-        port = ntohs(a->addr.sin6.sin6_port);
-    }
-    snprintf(buf, cap, "%s:%u", host, port);
-}
-
-/* "HOST:PORT" (IPv4, or [IPv6]:PORT) into a coap_address_t. */
-static int parse_host_port(const char *s, coap_address_t *out)
-{
-    char host[INET6_ADDRSTRLEN + 2];
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-        return -1;
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    char *end = NULL;
-    long port = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end != '\0' || port < 0 || port > 65535)
-        return -1;
-    coap_address_init(out);
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        host[strlen(host) - 1] = '\0';
-        out->addr.sin6.sin6_family = AF_INET6;
-        out->addr.sin6.sin6_port = htons((uint16_t)port);
-        out->size = sizeof out->addr.sin6;
-        return inet_pton(AF_INET6, host + 1, &out->addr.sin6.sin6_addr) == 1 ? 0 : -1;
-    }
-    out->addr.sin.sin_family = AF_INET;
-    out->addr.sin.sin_port = htons((uint16_t)port);
-    out->size = sizeof out->addr.sin;
-    return inet_pton(AF_INET, host, &out->addr.sin.sin_addr) == 1 ? 0 : -1;
-}
-
-static void reply(coap_pdu_t *response, unsigned code, const char *diag)
-{
-    lwm2m_response resp;
-    uint8_t buf[256];
-    resp.code = code;
-    resp.format = LWM2M_FORMAT_NONE;
-    resp.payload = lwm2m_buf_init(buf, sizeof buf);
-    if (diag != NULL && *diag != '\0') {
-        size_t len = strlen(diag);
-        lwm2m_buf_put(&resp.payload, diag, len < sizeof buf ? len : sizeof buf);
-        resp.format = LWM2M_FORMAT_TEXT;
-    }
-    lwm2m_net_response_to_pdu(&resp, response);
 }
 
 static live_session *find_session(lwm2m_bs_runtime *r, const char *endpoint)
@@ -177,7 +114,7 @@ static void end_session(lwm2m_bs_runtime *r, live_session *l)
     lwm2m_bs_outcome outcome = lwm2m_bs_session_outcome(l->bs);
     size_t plan = lwm2m_bs_session_plan(l->bs);
     const char *diag = lwm2m_bs_session_diagnostic(l->bs);
-    int64_t duration = now_ms() - l->start_ms;
+    int64_t duration = lwm2m_net_now_ms() - l->start_ms;
     logf_("session: endpoint=%s peer=%s outcome=%s plan=%zu operations=%zu "
           "duration_ms=%lld%s%s%s%s%s",
           l->endpoint, l->peer, lwm2m_bs_outcome_name(outcome), plan,
@@ -281,17 +218,17 @@ static live_session *start_session(lwm2m_bs_runtime *r, coap_session_t *coap, co
         lwm2m_bs_store_get_status(r->opts.store, endpoint, &st);
     lwm2m_bs_session_params p = {cfg, r->opts.defs, st.next_plan, pct, r->opts.session_timeout_ms};
     live_session *l = calloc(1, sizeof *l);
-    if (l == NULL || (l->bs = lwm2m_bs_session_new(&p, now_ms())) == NULL) {
+    if (l == NULL || (l->bs = lwm2m_bs_session_new(&p, lwm2m_net_now_ms())) == NULL) {
         free(l);
         lwm2m_bs_config_free(cfg);
         return NULL;
     }
     snprintf(l->endpoint, sizeof l->endpoint, "%s", endpoint);
-    peer_of(coap, l->peer, sizeof l->peer);
+    lwm2m_net_peer_of(coap, l->peer, sizeof l->peer);
     l->coap = coap_session_reference(coap);
     l->cfg = cfg;
     l->triggered = triggered;
-    l->start_ms = now_ms();
+    l->start_ms = lwm2m_net_now_ms();
     l->next = r->sessions;
     r->sessions = l;
     r->active++;
@@ -305,13 +242,13 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, coap_session_t *session, cons
                               coap_pdu_t *response)
 {
     char diag[200] = "", peer[64];
-    peer_of(session, peer, sizeof peer);
+    lwm2m_net_peer_of(session, peer, sizeof peer);
     unsigned code = lwm2m_bs_request_parse(query ? (const char *)query->s : NULL,
                                            query ? query->length : 0, info, diag, sizeof diag);
     if (code != 0) {
         r->refused[REFUSED_BAD_REQUEST]++;
         logf_("%s from %s refused (%u.%02u): %s", what, peer, code >> 5, code & 31, diag);
-        reply(response, code, diag);
+        lwm2m_net_reply(response, code, diag);
         return NULL;
     }
     const coap_bin_const_t *identity = NULL;
@@ -325,7 +262,7 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, coap_session_t *session, cons
                                      NULL) != LWM2M_OK) {
             r->refused[REFUSED_BAD_REQUEST]++;
             logf_("%s from %s refused (4.00): no endpoint name", what, peer);
-            reply(response, LWM2M_CODE_BAD_REQUEST, "missing endpoint name (ep)");
+            lwm2m_net_reply(response, LWM2M_CODE_BAD_REQUEST, "missing endpoint name (ep)");
             return NULL;
         }
         snprintf(info->endpoint, sizeof info->endpoint, "%s", ep);
@@ -339,8 +276,8 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, coap_session_t *session, cons
         r->refused[unknown ? REFUSED_UNKNOWN : REFUSED_BAD_REQUEST]++;
         logf_("%s from %s for endpoint %s refused: %s%s", what, peer, info->endpoint,
               unknown ? "unknown endpoint" : "configuration unusable: ", unknown ? "" : err);
-        reply(response, unknown ? LWM2M_CODE_BAD_REQUEST : LWM2M_CODE_INTERNAL_ERROR,
-              unknown ? "unknown endpoint" : "configuration unusable");
+        lwm2m_net_reply(response, unknown ? LWM2M_CODE_BAD_REQUEST : LWM2M_CODE_INTERNAL_ERROR,
+                        unknown ? "unknown endpoint" : "configuration unusable");
         return NULL;
     }
     code = lwm2m_bs_request_authorize(cfg, identity ? identity->s : NULL,
@@ -349,7 +286,7 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, coap_session_t *session, cons
         r->refused[REFUSED_SECURITY]++;
         logf_("security: %s from %s for endpoint %s refused: %s", what, peer, info->endpoint, diag);
         /* Nothing of the endpoint's configuration, not even why, goes to the requester. */
-        reply(response, code, "unauthorized");
+        lwm2m_net_reply(response, code, "unauthorized");
         lwm2m_bs_config_free(cfg);
         return NULL;
     }
@@ -359,7 +296,7 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, coap_session_t *session, cons
         r->refused[REFUSED_FAILED]++;
         logf_("%s from %s for endpoint %s refused: every configuration was rejected before (%s)",
               what, peer, info->endpoint, st.diagnostic);
-        reply(response, LWM2M_CODE_BAD_REQUEST, "bootstrap failed for this endpoint");
+        lwm2m_net_reply(response, LWM2M_CODE_BAD_REQUEST, "bootstrap failed for this endpoint");
         lwm2m_bs_config_free(cfg);
         return NULL;
     }
@@ -376,13 +313,13 @@ static void handle_bootstrap_request(lwm2m_bs_runtime *r, coap_session_t *sessio
     if (r->active >= r->opts.max_sessions && find_session(r, info.endpoint) == NULL) {
         r->refused[REFUSED_BUSY]++;
         logf_("Bootstrap-Request for %s refused: %zu sessions running", info.endpoint, r->active);
-        reply(response, LWM2M_CODE_SERVICE_UNAVAILABLE, "too many sessions");
+        lwm2m_net_reply(response, LWM2M_CODE_SERVICE_UNAVAILABLE, "too many sessions");
         lwm2m_bs_config_free(cfg);
         return;
     }
     live_session *l = start_session(r, session, info.endpoint, cfg, info.pct, false);
     if (l == NULL) {
-        reply(response, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
+        lwm2m_net_reply(response, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
         return;
     }
     if (query != NULL && query->length < sizeof l->query) {
@@ -392,7 +329,7 @@ static void handle_bootstrap_request(lwm2m_bs_runtime *r, coap_session_t *sessio
     logf_("Bootstrap-Request from %s: endpoint %s%s%.*s", l->peer, info.endpoint,
           query && query->length ? ", query " : "", query ? (int)query->length : 0,
           query ? (const char *)query->s : "");
-    reply(response, LWM2M_CODE_CHANGED, NULL);
+    lwm2m_net_reply(response, LWM2M_CODE_CHANGED, NULL);
     /* The session's first request goes out from the loop, after this 2.04. */
 }
 
@@ -415,7 +352,7 @@ static void handle_pack_request(lwm2m_bs_runtime *r, coap_resource_t *resource,
         lwm2m_bs_store_get_status(r->opts.store, info.endpoint, &st);
     size_t plan = st.next_plan < cfg->plan_count ? st.next_plan : 0;
     char diag[200] = "", peer[64];
-    peer_of(session, peer, sizeof peer);
+    lwm2m_net_peer_of(session, peer, sizeof peer);
     int rc;
     for (;;) {
         lwm2m_buf out = lwm2m_buf_init(r->payload, r->payload_cap);
@@ -437,7 +374,7 @@ static void handle_pack_request(lwm2m_bs_runtime *r, coap_resource_t *resource,
             if (copy == NULL || !coap_add_data_large_response(resource, session, request, response,
                                                               query, (uint16_t)fmt, -1, 0, out.len,
                                                               copy, release_payload, copy)) {
-                reply(response, LWM2M_CODE_INTERNAL_ERROR, "cannot send the pack");
+                lwm2m_net_reply(response, LWM2M_CODE_INTERNAL_ERROR, "cannot send the pack");
                 rc = LWM2M_ERR_NOMEM;
             } else {
                 logf_("Bootstrap-Pack-Request from %s: endpoint %s, plan %zu, %zu bytes, "
@@ -452,9 +389,9 @@ static void handle_pack_request(lwm2m_bs_runtime *r, coap_resource_t *resource,
             rc == LWM2M_ERR_NOT_ALLOWED ? LWM2M_CODE_METHOD_NOT_ALLOWED : LWM2M_CODE_NOT_ACCEPTABLE;
         logf_("Bootstrap-Pack-Request from %s for %s answered %u.%02u: %s", peer, info.endpoint,
               code >> 5, code & 31, diag);
-        reply(response, code, diag);
+        lwm2m_net_reply(response, code, diag);
     } else if (rc != LWM2M_OK && rc != LWM2M_ERR_NOMEM) {
-        reply(response, LWM2M_CODE_INTERNAL_ERROR, "cannot encode the pack");
+        lwm2m_net_reply(response, LWM2M_CODE_INTERNAL_ERROR, "cannot encode the pack");
     }
     lwm2m_bs_config_free(cfg);
 }
@@ -466,7 +403,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
     lwm2m_net_scratch scratch;
     lwm2m_request req;
     if (lwm2m_net_request_from_pdu(request, query, &scratch, &req) != LWM2M_OK) {
-        reply(response, LWM2M_CODE_BAD_REQUEST, "bad request");
+        lwm2m_net_reply(response, LWM2M_CODE_BAD_REQUEST, "bad request");
         return;
     }
     bool bs = req.uri_path_len == 3 && memcmp(req.uri_path, "/bs", 3) == 0;
@@ -476,9 +413,10 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
     else if (pack && req.method == LWM2M_METHOD_GET)
         handle_pack_request(r, resource, session, request, query, response);
     else if (bs || pack)
-        reply(response, LWM2M_CODE_METHOD_NOT_ALLOWED, bs ? "/bs takes POST" : "/bspack takes GET");
+        lwm2m_net_reply(response, LWM2M_CODE_METHOD_NOT_ALLOWED,
+                        bs ? "/bs takes POST" : "/bspack takes GET");
     else
-        reply(response, LWM2M_CODE_NOT_FOUND, "not a Bootstrap Server resource");
+        lwm2m_net_reply(response, LWM2M_CODE_NOT_FOUND, "not a Bootstrap Server resource");
 }
 
 static live_session *session_of_token(lwm2m_bs_runtime *r, const coap_session_t *s,
@@ -513,7 +451,7 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
     coap_get_data_large(received, &len, &data, &offset, &total);
     if (r->opts.verbose)
         logf_("session %s: answer %u.%02u (%zu bytes)", l->endpoint, code >> 5, code & 31, len);
-    lwm2m_bs_session_on_response(l->bs, code, fmt, data, len, now_ms());
+    lwm2m_bs_session_on_response(l->bs, code, fmt, data, len, lwm2m_net_now_ms());
     return COAP_RESPONSE_OK;
 }
 
@@ -529,7 +467,7 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
     if (l == NULL)
         return;
     l->waiting = false;
-    lwm2m_bs_session_on_failure(l->bs, now_ms());
+    lwm2m_bs_session_on_failure(l->bs, lwm2m_net_now_ms());
 }
 
 /* DTLS PSK: the key of whichever endpoint owns the identity the client presents. */
@@ -538,7 +476,7 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity, coap
 {
     lwm2m_bs_runtime *r = arg;
     char peer[64];
-    peer_of(session, peer, sizeof peer);
+    lwm2m_net_peer_of(session, peer, sizeof peer);
     size_t key_len = 0;
     if (identity == NULL || r->hooks.lookup_identity == NULL ||
         r->hooks.lookup_identity(r->hooks.ctx, identity->s, identity->length, NULL, r->psk_key,
@@ -552,52 +490,6 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity, coap
     r->psk_key_bin.s = r->psk_key;
     r->psk_key_bin.length = key_len;
     return &r->psk_key_bin;
-}
-
-/* libcoap 4.3.1 cannot tell which port an endpoint bound: for port 0 pick a free one. */
-static int pick_free_port(coap_address_t *addr)
-{
-    int fd = socket(addr->addr.sa.sa_family, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return -1;
-    coap_address_t probe = *addr;
-    socklen_t len = probe.size;
-    int rc = bind(fd, &probe.addr.sa, probe.size) == 0 && getsockname(fd, &probe.addr.sa, &len) == 0
-                 ? 0
-                 : -1;
-    close(fd);
-    if (rc == 0) {
-        if (addr->addr.sa.sa_family == AF_INET6)
-            addr->addr.sin6.sin6_port = probe.addr.sin6.sin6_port;
-        else
-            addr->addr.sin.sin_port = probe.addr.sin.sin_port;
-    }
-    return rc;
-}
-
-static uint16_t port_of(const coap_address_t *a)
-{
-    return ntohs(a->addr.sa.sa_family == AF_INET6 ? a->addr.sin6.sin6_port : a->addr.sin.sin_port);
-}
-
-static coap_endpoint_t *listen_on(lwm2m_bs_runtime *r, const char *host_port, coap_proto_t proto,
-                                  uint16_t *port, char *err, size_t errlen)
-{
-    coap_address_t addr;
-    if (parse_host_port(host_port, &addr) != 0) {
-        snprintf(err, errlen, "bad address '%s' (HOST:PORT)", host_port);
-        return NULL;
-    }
-    if (port_of(&addr) == 0 && pick_free_port(&addr) != 0) {
-        snprintf(err, errlen, "no free port on %s", host_port);
-        return NULL;
-    }
-    *port = port_of(&addr);
-    coap_endpoint_t *ep = coap_new_endpoint(r->ctx, &addr, proto);
-    if (ep == NULL)
-        snprintf(err, errlen, "cannot listen on %s/%s", host_port,
-                 proto == COAP_PROTO_DTLS ? "dtls" : "udp");
-    return ep;
 }
 
 lwm2m_bs_runtime *lwm2m_bs_runtime_new(const lwm2m_bs_runtime_options *opts,
@@ -634,12 +526,12 @@ lwm2m_bs_runtime *lwm2m_bs_runtime_new(const lwm2m_bs_runtime_options *opts,
             snprintf(err, errlen, "this libcoap has no DTLS PSK support");
             goto fail;
         }
-        if ((r->dtls = listen_on(r, opts->dtls_listen, COAP_PROTO_DTLS, &r->dtls_port, err,
-                                 errlen)) == NULL)
+        if ((r->dtls = lwm2m_net_listen(r->ctx, opts->dtls_listen, COAP_PROTO_DTLS, &r->dtls_port,
+                                        err, errlen)) == NULL)
             goto fail;
     }
-    if (opts->listen != NULL &&
-        (r->udp = listen_on(r, opts->listen, COAP_PROTO_UDP, &r->udp_port, err, errlen)) == NULL)
+    if (opts->listen != NULL && (r->udp = lwm2m_net_listen(r->ctx, opts->listen, COAP_PROTO_UDP,
+                                                           &r->udp_port, err, errlen)) == NULL)
         goto fail;
     coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
     if (any == NULL) {
@@ -689,7 +581,7 @@ void lwm2m_bs_runtime_process(lwm2m_bs_runtime *r, uint32_t timeout_ms, int nfds
         coap_io_process_with_fds(r->ctx, timeout_ms, nfds, rfds, wfds, efds);
     else
         coap_io_process(r->ctx, timeout_ms);
-    int64_t now = now_ms();
+    int64_t now = lwm2m_net_now_ms();
     for (live_session *l = r->sessions, *next; l != NULL; l = next) {
         next = l->next;
         lwm2m_bs_session_tick(l->bs, now);
@@ -703,7 +595,7 @@ int lwm2m_bs_runtime_trigger(lwm2m_bs_runtime *r, const char *endpoint, const ch
                              char *err, size_t errlen)
 {
     coap_address_t addr;
-    if (parse_host_port(host_port, &addr) != 0) {
+    if (lwm2m_net_parse_host_port(host_port, &addr) != 0) {
         snprintf(err, errlen, "bad client address '%s' (HOST:PORT)", host_port);
         return -1;
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lwm2m/coap_code.h"
 #include "lwm2m/error.h"
 
 static lwm2m_format uint_option(const coap_pdu_t *pdu, coap_option_num_t num)
@@ -52,6 +53,13 @@ int lwm2m_net_request_from_pdu(const coap_pdu_t *pdu, const coap_string_t *query
     }
     out->format = uint_option(pdu, COAP_OPTION_CONTENT_FORMAT);
     out->accept = uint_option(pdu, COAP_OPTION_ACCEPT);
+    coap_opt_t *obs = coap_check_option(pdu, COAP_OPTION_OBSERVE, &it);
+    if (obs != NULL && out->method == LWM2M_METHOD_GET) {
+        unsigned v = coap_decode_var_bytes(coap_opt_value(obs), coap_opt_length(obs));
+        out->observe = v == 0   ? LWM2M_OBSERVE_REGISTER
+                       : v == 1 ? LWM2M_OBSERVE_CANCEL
+                                : LWM2M_OBSERVE_NONE;
+    }
     /* With COAP_BLOCK_SINGLE_BODY, libcoap hands over a block-wise body reassembled. */
     size_t len = 0, offset = 0, total = 0;
     const uint8_t *data = NULL;

@@ -1,0 +1,122 @@
+/* Helpers shared by the libcoap runtimes. */
+#include "net/net_util.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/coap_message.h"
+
+int64_t lwm2m_net_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void lwm2m_net_peer_of(const coap_session_t *s, char *buf, size_t cap)
+{
+    const coap_address_t *a = coap_session_get_addr_remote(s);
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (a != NULL && a->addr.sa.sa_family == AF_INET) {
+        inet_ntop(AF_INET, &a->addr.sin.sin_addr, host, sizeof host);
+        port = ntohs(a->addr.sin.sin_port);
+    } else if (a != NULL && a->addr.sa.sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, host, sizeof host);
+        port = ntohs(a->addr.sin6.sin6_port);
+    }
+    snprintf(buf, cap, "%s:%u", host, port);
+}
+
+/* "HOST:PORT" (IPv4, or [IPv6]:PORT) into a coap_address_t. */
+int lwm2m_net_parse_host_port(const char *s, coap_address_t *out)
+{
+    char host[INET6_ADDRSTRLEN + 2];
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+        return -1;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end != '\0' || port < 0 || port > 65535)
+        return -1;
+    coap_address_init(out);
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        host[strlen(host) - 1] = '\0';
+        out->addr.sin6.sin6_family = AF_INET6;
+        out->addr.sin6.sin6_port = htons((uint16_t)port);
+        out->size = sizeof out->addr.sin6;
+        return inet_pton(AF_INET6, host + 1, &out->addr.sin6.sin6_addr) == 1 ? 0 : -1;
+    }
+    out->addr.sin.sin_family = AF_INET;
+    out->addr.sin.sin_port = htons((uint16_t)port);
+    out->size = sizeof out->addr.sin;
+    return inet_pton(AF_INET, host, &out->addr.sin.sin_addr) == 1 ? 0 : -1;
+}
+
+void lwm2m_net_reply(coap_pdu_t *response, unsigned code, const char *diag)
+{
+    lwm2m_response resp;
+    uint8_t buf[256];
+    resp.code = code;
+    resp.format = LWM2M_FORMAT_NONE;
+    resp.payload = lwm2m_buf_init(buf, sizeof buf);
+    if (diag != NULL && *diag != '\0') {
+        size_t len = strlen(diag);
+        lwm2m_buf_put(&resp.payload, diag, len < sizeof buf ? len : sizeof buf);
+        resp.format = LWM2M_FORMAT_TEXT;
+    }
+    lwm2m_net_response_to_pdu(&resp, response);
+}
+
+/* libcoap 4.3.1 cannot tell which port an endpoint bound: for port 0 pick a free one. */
+static int pick_free_port(coap_address_t *addr)
+{
+    int fd = socket(addr->addr.sa.sa_family, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return -1;
+    coap_address_t probe = *addr;
+    socklen_t len = probe.size;
+    int rc = bind(fd, &probe.addr.sa, probe.size) == 0 && getsockname(fd, &probe.addr.sa, &len) == 0
+                 ? 0
+                 : -1;
+    close(fd);
+    if (rc == 0) {
+        if (addr->addr.sa.sa_family == AF_INET6)
+            addr->addr.sin6.sin6_port = probe.addr.sin6.sin6_port;
+        else
+            addr->addr.sin.sin_port = probe.addr.sin.sin_port;
+    }
+    return rc;
+}
+
+static uint16_t port_of(const coap_address_t *a)
+{
+    return ntohs(a->addr.sa.sa_family == AF_INET6 ? a->addr.sin6.sin6_port : a->addr.sin.sin_port);
+}
+
+coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, coap_proto_t proto,
+                                  uint16_t *port, char *err, size_t errlen)
+{
+    coap_address_t addr;
+    if (lwm2m_net_parse_host_port(host_port, &addr) != 0) {
+        snprintf(err, errlen, "bad address '%s' (HOST:PORT)", host_port);
+        return NULL;
+    }
+    if (port_of(&addr) == 0 && pick_free_port(&addr) != 0) {
+        snprintf(err, errlen, "no free port on %s", host_port);
+        return NULL;
+    }
+    *port = port_of(&addr);
+    coap_endpoint_t *ep = coap_new_endpoint(ctx, &addr, proto);
+    if (ep == NULL)
+        snprintf(err, errlen, "cannot listen on %s/%s", host_port,
+                 proto == COAP_PROTO_DTLS ? "dtls" : "udp");
+    return ep;
+}

@@ -1,0 +1,28 @@
+/* Internal: what every libcoap runtime of src/net needs — the monotonic clock, peer addresses
+ * as text, HOST:PORT parsing, listeners (port 0 picks a free port), short error replies. */
+#ifndef LWM2M_NET_NET_UTIL_H
+#define LWM2M_NET_NET_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <coap3/coap.h>
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t lwm2m_net_now_ms(void);
+
+/* The remote address of `s` as "HOST:PORT" ("?:0" when unknown). */
+void lwm2m_net_peer_of(const coap_session_t *s, char *buf, size_t cap);
+
+/* "HOST:PORT" (IPv4, or [IPv6]:PORT) into a coap_address_t. 0 or -1. */
+int lwm2m_net_parse_host_port(const char *s, coap_address_t *out);
+
+/* A listener on "HOST:PORT" for `proto`; port 0 picks a free port (libcoap 4.3.1 cannot tell
+ * which port it bound), written to *port. NULL with `err` set. */
+coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, coap_proto_t proto,
+                                  uint16_t *port, char *err, size_t errlen);
+
+/* Sets `code` on a response and, when `diag` is not empty, a text/plain diagnostic payload. */
+void lwm2m_net_reply(coap_pdu_t *response, unsigned code, const char *diag);
+
+#endif
