@@ -41,6 +41,7 @@ typedef struct lwm2m_registration {
     char binding[8];    /* b=, "U" when absent */
     bool queue_mode;    /* 1.1+ "Q" parameter, or 1.0 binding "UQ" */
     char sms[32];       /* sms= (MSISDN), "" when absent */
+    char extra[256];    /* other query parameters, as sent ("apn=x&foo"), "" when none */
     char address[64];   /* peer address of the last Register or Update */
     bool secure;
     uint8_t identity[128]; /* DTLS PSK identity of the registration (identity_len 0: NoSec) */
@@ -93,11 +94,13 @@ void lwm2m_rd_free(lwm2m_rd *rd);
  *       already registered replaces that registration (DEREGISTERED, then REGISTERED).
  *   POST /rd/<id>?lt=&b=&sms=  optional payload  -> Update: 2.04
  *   DELETE /rd/<id>                             -> De-register: 2.02
+ * Query parameters other than ep, lt, lwm2m, b, sms and Q are kept in `extra`.
  * Errors carry a text diagnostic in resp->payload: 4.00 for a malformed request (missing or bad
- * ep, bad lt, unknown lwm2m version, bad binding, bad or missing Content-Format, malformed link
- * format, unknown query parameter), 4.03 when `authorize` refuses or an Update/De-register comes
- * from another identity than the registration's, 4.04 for an unknown id, 4.05 for other
- * methods, 5.03 when full. Returns the event it caused, or -1 when none (refused). */
+ * ep, bad lt, unknown lwm2m version, bad binding, a Register without object links, malformed
+ * link format, a duplicated parameter), 4.15 for a payload whose Content-Format is not link
+ * format (40), 4.03 when `authorize` refuses or an Update/De-register comes from another
+ * identity than the registration's, 4.04 for an unknown id, 4.05 for other methods, 5.03 when
+ * full. Returns the event it caused, or -1 when none (refused). */
 int lwm2m_rd_handle(lwm2m_rd *rd, const lwm2m_request *req, const lwm2m_rd_peer *peer,
                     int64_t now_ms, lwm2m_response *resp, char *location, size_t location_cap);
 

@@ -634,8 +634,10 @@ static int create_schema(sqlite_store *st)
     if (rc == LWM2M_OK && version > SCHEMA_VERSION)
         rc = refuse_newer(st, version);
     if (rc == LWM2M_OK && version == 0) {
-        rc = pragma_int(st, "SELECT count(*) FROM sqlite_schema", &objects);
-        /* Version 0 with tables: some other application's database. */
+        /* Version 0 with tables: some other application's database — unless the only table
+         * is the LwM2M Server's credentials (sec_store.c), which may share the file. */
+        rc = pragma_int(
+            st, "SELECT count(*) FROM sqlite_schema WHERE tbl_name <> 'server_security'", &objects);
         if (rc == LWM2M_OK && objects > 0)
             rc = note(st, LWM2M_ERR_INVALID, "not a bootstrap store (%lld tables, no version)",
                       (long long)objects);
