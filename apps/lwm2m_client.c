@@ -2,7 +2,9 @@
  * (Bootstrap-Request after the hold-off, back-off with jitter), serves the Bootstrap interface
  * on its CoAP port (also 1.0-style server-initiated: commands without a request), persists each
  * configuration a successful Finish accepts, then registers with every NoSec server account
- * (Update before the lifetime ends, De-register on SIGTERM). */
+ * (Update before the lifetime ends, De-register on SIGTERM), serves the servers' DM requests and
+ * their observations (notifications per pmin/pmax/gt/lt/st; Current Time /3/0/13 follows the
+ * system clock). */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "lwm2m/error.h"
 #include "lwm2m/model.h"
 #include "lwm2m/objdef.h"
+#include "lwm2m/observe.h"
 #include "lwm2m/registration.h"
 #include "lwm2m/state_file.h"
 #include "net/coap_message.h"
@@ -30,6 +33,9 @@
 #define PROG "lwm2m-client"
 
 #define MAX_SERVERS 8
+/* Largest observed payload: a notification must fit one datagram (RFC 7252 §4.6: 1024 bytes of
+ * payload when the path MTU is unknown). */
+#define NOTIFY_MAX_PAYLOAD 1024
 
 enum { REG_IDLE, REG_REGISTER, REG_UPDATE, REG_DEREGISTER };
 
@@ -79,6 +85,9 @@ typedef struct client_app {
     bool prefer_pack;    /* 1.2: try GET /bspack before POST /bs */
     bool pack_failed;    /* the pack of this bootstrap attempt failed: use /bs */
     bool pack_pending;   /* the request in flight is a Bootstrap-Pack-Request */
+    lwm2m_observe_table *observations;
+    uint8_t notify_buf[NOTIFY_MAX_PAYLOAD];
+    time_t clock_s; /* the last Current Time (/3/0/13) written */
 } client_app;
 
 static void logf_(const char *fmt, ...)
@@ -110,7 +119,9 @@ static void usage(FILE *f)
                "registers with its LwM2M Servers (NoSec or PSK; Update before the lifetime ends,\n"
                "De-register on SIGTERM/SIGINT) and serves their requests (Read, Write, Discover,\n"
                "Write-Attributes, Execute, Create, Delete; Execute /1/x/9 starts a new\n"
-               "bootstrap). Bootstrap operations:\n"
+               "bootstrap) and observations (GET with Observe: CON notifications as the\n"
+               "pmin/pmax/gt/lt/st attributes say, at most 1024 bytes each; /3/0/13 is the\n"
+               "system clock). Bootstrap operations:\n"
                "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
                "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
                "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
@@ -120,7 +131,7 @@ static void usage(FILE *f)
                "                             (required); loaded at start when it exists\n"
                "  -b, --bootstrap URI        factory Bootstrap-Server account (coap://host:port)\n"
                "                             used when FILE does not exist yet\n"
-               "  -p, --local-port N         UDP port to listen on, 127.0.0.1 (default 56830)\n"
+               "  -p, --local-port N         UDP port to listen on (default 56830; 0: any)\n"
                "      --listen ADDR          IPv4 address to listen on (default 127.0.0.1)\n"
                "      --single-server        hold at most one LwM2M Server account\n"
                "      --no-acl               no Access Control object (/2)\n"
@@ -401,8 +412,22 @@ static bool is_our_request(const client_app *app, const coap_pdu_t *pdu)
            memcmp(token.s, app->req_token, token.length) == 0;
 }
 
+/* Ends the observations of server `ssid` (0: of every server), logging why. */
+static void end_observations(client_app *app, uint16_t ssid, const char *why)
+{
+    if (app->observations == NULL)
+        return;
+    size_t n = ssid != 0 ? lwm2m_observe_cancel_server(app->observations, ssid)
+                         : lwm2m_observe_clear(app->observations);
+    if (n > 0 && ssid != 0)
+        logf_("observe: SSID %u: %zu observation(s) ended (%s)", (unsigned)ssid, n, why);
+    else if (n > 0)
+        logf_("observe: %zu observation(s) ended (%s)", n, why);
+}
+
 static void release_servers(client_app *app)
 {
+    end_observations(app, 0, "server accounts reloaded");
     for (size_t i = 0; i < app->n_servers; i++)
         if (app->servers[i].session != NULL)
             coap_session_release(app->servers[i].session);
@@ -514,15 +539,16 @@ static void send_registration(client_app *app, server_link *l, int kind)
         }
     }
     coap_pdu_t *pdu = NULL;
+    if (kind != REG_UPDATE)
+        end_observations(app, l->account.ssid,
+                         kind == REG_REGISTER ? "registering again" : "de-registering");
     if (kind == REG_REGISTER) {
         char query[400];
         uint8_t links[2048];
         lwm2m_buf q = lwm2m_buf_init(query, sizeof query - 1);
         lwm2m_buf payload = lwm2m_buf_init(links, sizeof links);
-        lwm2m_path root = lwm2m_path_root();
         if (lwm2m_register_query(app->endpoint, app->version, &l->account, &q) != LWM2M_OK ||
-            lwm2m_model_discover(app->model, &root, LWM2M_DISCOVER_REGISTER, app->version, 0,
-                                 &payload) != LWM2M_OK) {
+            lwm2m_register_payload(app->model, app->version, &payload) != LWM2M_OK) {
             server_retry(app, l, "cannot build the Register request");
             return;
         }
@@ -623,11 +649,38 @@ static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *se
     return COAP_RESPONSE_OK;
 }
 
+static server_link *server_of_session(client_app *app, const coap_session_t *session);
+
+/* A notification the server reset (RST) or never acknowledged: its observation ends. */
+static void on_notification_failed(client_app *app, const coap_session_t *session,
+                                   const coap_pdu_t *sent, coap_nack_reason_t reason)
+{
+    server_link *l = server_of_session(app, session);
+    coap_bin_const_t token = coap_pdu_get_token(sent);
+    lwm2m_path p;
+    if (l == NULL ||
+        !lwm2m_observe_find(app->observations, l->account.ssid, token.s, token.length, &p))
+        return; /* already over: an error notification, or the server is gone */
+    lwm2m_observe_cancel(app->observations, l->account.ssid, token.s, token.length);
+    char ps[LWM2M_PATH_STR_MAX];
+    lwm2m_path_format(&p, ps, sizeof ps);
+    logf_("observe: SSID %u: notification of %s %s; observation cancelled",
+          (unsigned)l->account.ssid, ps,
+          reason == COAP_NACK_RST                ? "reset by the server"
+          : reason == COAP_NACK_TOO_MANY_RETRIES ? "never acknowledged"
+                                                 : "not delivered");
+}
+
 static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
                     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
     (void)mid;
     client_app *app = coap_get_app_data(coap_session_get_context(session));
+    /* What the client sends with a response code is a notification. */
+    if (sent != NULL && COAP_RESPONSE_CLASS(coap_pdu_get_code(sent)) >= 2) {
+        on_notification_failed(app, session, sent, reason);
+        return;
+    }
     server_link *l = sent ? link_of(app, sent) : NULL;
     if (l != NULL) {
         if (l->pending == REG_DEREGISTER) {
@@ -657,16 +710,63 @@ static server_link *server_of_session(client_app *app, const coap_session_t *ses
     return NULL;
 }
 
+/* What a DM answer carries beyond lwm2m_response. */
+typedef struct dm_extras {
+    bool observe; /* a 2.05 that starts an observation: Observe option `seq` */
+    uint32_t seq;
+    char location[LWM2M_PATH_STR_MAX]; /* Location-Path of a Create, "" for none */
+} dm_extras;
+
+/* GET with Observe after lwm2m_dm_handle answered: start (2.05 only) or end the observation. */
+static void observe_request(client_app *app, const server_link *from, const lwm2m_request *req,
+                            coap_bin_const_t token, const lwm2m_response *resp, dm_extras *extras)
+{
+    uint16_t ssid = from->account.ssid;
+    int plen = (int)req->uri_path_len;
+    lwm2m_path p;
+    bool observable = req->observe == LWM2M_OBSERVE_REGISTER && resp->code == LWM2M_CODE_CONTENT &&
+                      resp->format != LWM2M_FORMAT_LINK &&
+                      lwm2m_path_parse(req->uri_path, req->uri_path_len, &p) == LWM2M_OK;
+    if (observable && resp->payload.len > NOTIFY_MAX_PAYLOAD) {
+        logf_("observe: SSID %u: %.*s answers %zu bytes, more than a notification carries (%d): "
+              "not observed",
+              (unsigned)ssid, plen, req->uri_path, resp->payload.len, NOTIFY_MAX_PAYLOAD);
+        observable = false;
+    }
+    if (!observable) {
+        /* Observe 1, or an answer that is no observation (RFC 7641 §3.2): any under this
+         * token ends. */
+        if (lwm2m_observe_cancel(app->observations, ssid, token.s, token.length) == LWM2M_OK)
+            logf_("observe: SSID %u: observation of %.*s %s", (unsigned)ssid, plen, req->uri_path,
+                  req->observe == LWM2M_OBSERVE_CANCEL ? "cancelled" : "ended");
+        return;
+    }
+    int rc = lwm2m_observe_add(app->observations, app->model, ssid, token.s, token.length, &p,
+                               resp->format, resp->payload.data, resp->payload.len, now_ms(),
+                               &extras->seq);
+    if (rc != LWM2M_OK) {
+        logf_("observe: SSID %u: cannot observe %.*s: %s", (unsigned)ssid, plen, req->uri_path,
+              lwm2m_strerror(rc));
+        return;
+    }
+    extras->observe = true;
+    logf_("observe: SSID %u observes %.*s (%zu observation(s))", (unsigned)ssid, plen,
+          req->uri_path, lwm2m_observe_count(app->observations));
+}
+
 /* A request of a registered LwM2M Server, and what its Executes ask of the client. */
 static void handle_dm_request(client_app *app, server_link *from, const lwm2m_request *req,
-                              lwm2m_response *resp)
+                              coap_bin_const_t token, lwm2m_response *resp, dm_extras *extras)
 {
+    memset(extras, 0, sizeof *extras);
     lwm2m_dm_context dm = {app->model, app->version,
                            strcmp(app->version, "1.0") == 0 ? LWM2M_FORMAT_TLV
                                                             : LWM2M_FORMAT_SENML_JSON};
     lwm2m_dm_event ev;
     uint16_t ev_iid;
     lwm2m_dm_handle(&dm, from->account.ssid, req, resp, &ev, &ev_iid);
+    if (req->method == LWM2M_METHOD_GET && req->observe != LWM2M_OBSERVE_NONE)
+        observe_request(app, from, req, token, resp, extras);
     unsigned code = resp->code;
     if (app->verbose || code >= 0x80)
         logf_("dm: SSID %u: %s %.*s -> %u.%02u%s%.*s", (unsigned)from->account.ssid,
@@ -702,6 +802,9 @@ static void handle_dm_request(client_app *app, server_link *from, const lwm2m_re
             l->next_ms = now_ms() + (timeout_s > 0 ? timeout_s : 0) * 1000;
         }
         break;
+    case LWM2M_DM_EVENT_CREATED:
+        lwm2m_dm_location(req, ev_iid, extras->location, sizeof extras->location);
+        break;
     case LWM2M_DM_EVENT_NONE:
         break;
     }
@@ -725,7 +828,19 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
     int64_t now = now_ms();
     server_link *from = server_of_session(app, session);
     if (from != NULL && lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS) {
-        handle_dm_request(app, from, &req, &resp);
+        dm_extras extras;
+        coap_bin_const_t token = coap_pdu_get_token(pdu);
+        handle_dm_request(app, from, &req, token, &resp, &extras);
+        /* Options before lwm2m_net_response_to_pdu's Content-Format: Location-Path (8) and
+         * Observe (6) have lower numbers. */
+        if (extras.observe && lwm2m_net_add_observe(response, extras.seq) != 0) {
+            logf_("observe: SSID %u: no room for the Observe option, not observed",
+                  (unsigned)from->account.ssid);
+            lwm2m_observe_cancel(app->observations, from->account.ssid, token.s, token.length);
+        }
+        if (extras.location[0] != '\0' &&
+            lwm2m_net_add_location_path(response, extras.location) != 0)
+            logf_("dm: no room for Location-Path %s", extras.location);
         lwm2m_net_response_to_pdu(&resp, response);
         return;
     }
@@ -756,6 +871,73 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
         resp.payload.len = 0;
     }
     lwm2m_net_response_to_pdu(&resp, response);
+}
+
+/* The registered server of Short Server ID `ssid`, or NULL. */
+static server_link *registered_server(client_app *app, uint16_t ssid)
+{
+    for (size_t i = 0; i < app->n_servers; i++)
+        if (app->servers[i].account.ssid == ssid && app->servers[i].registered &&
+            app->servers[i].session != NULL)
+            return &app->servers[i];
+    return NULL;
+}
+
+/* Sends every notification due now: CON, on the observing server's session. */
+static void send_notifications(client_app *app)
+{
+    /* Each notification handed out is committed, so this ends; the bound is a safety net. */
+    for (size_t k = 0; k < 1024; k++) {
+        lwm2m_notification n;
+        n.payload = lwm2m_buf_init(app->notify_buf, sizeof app->notify_buf);
+        int rc = lwm2m_observe_tick(app->observations, app->model, now_ms(), &n);
+        if (rc == 0)
+            return;
+        if (rc < 0) {
+            logf_("observe: out of memory checking the observations");
+            return;
+        }
+        char ps[LWM2M_PATH_STR_MAX];
+        lwm2m_path_format(&n.path, ps, sizeof ps);
+        server_link *l = registered_server(app, n.ssid);
+        if (l == NULL) {
+            end_observations(app, n.ssid, "not registered");
+            continue;
+        }
+        if (n.ended && n.needed > 0)
+            logf_("observe: SSID %u: notification of %s too large (%zu bytes, at most %zu); "
+                  "observation ended",
+                  (unsigned)n.ssid, ps, n.needed, sizeof app->notify_buf);
+        else if (n.ended)
+            logf_("observe: SSID %u: %s answers %u.%02u; observation ended", (unsigned)n.ssid, ps,
+                  n.code >> 5, n.code & 31);
+        lwm2m_response resp = {n.code, n.format, n.payload};
+        coap_pdu_t *pdu =
+            lwm2m_net_new_notification(l->session, n.token, n.token_len, !n.ended, n.seq, &resp);
+        if (pdu == NULL || coap_send(l->session, pdu) == COAP_INVALID_MID) {
+            logf_("observe: SSID %u: cannot send the notification of %s (%zu bytes); observation "
+                  "ended",
+                  (unsigned)n.ssid, ps, n.payload.len);
+            lwm2m_observe_cancel(app->observations, n.ssid, n.token, n.token_len);
+            continue;
+        }
+        if (app->verbose)
+            logf_("observe: SSID %u: notification %u of %s (%zu bytes)", (unsigned)n.ssid,
+                  (unsigned)n.seq, ps, n.payload.len);
+    }
+}
+
+/* The Device object's Current Time (/3/0/13) follows the system clock, second by second. */
+static void update_clock(client_app *app)
+{
+    time_t t = time(NULL);
+    if (t == app->clock_s || !lwm2m_model_has_instance(app->model, 3, 0))
+        return;
+    app->clock_s = t;
+    lwm2m_path p = lwm2m_path_res(3, 0, 13);
+    lwm2m_value v = lwm2m_value_time((int64_t)t);
+    if (lwm2m_model_set(app->model, &p, &v) != LWM2M_OK)
+        logf_("cannot set the Current Time /3/0/13");
 }
 
 int main(int argc, char **argv)
@@ -809,8 +991,9 @@ int main(int argc, char **argv)
             break;
         case 'p':
             port = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || port < 1 || port > 65535) {
-                fprintf(stderr, PROG ": bad --local-port '%s' (1..65535)\n", optarg);
+            if (end == optarg || *end != '\0' || port < 0 || port > 65535) {
+                fprintf(stderr, PROG ": bad --local-port '%s' (0..65535, 0: any free port)\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -942,6 +1125,12 @@ int main(int argc, char **argv)
         logf_("cannot set the Device object");
         goto done;
     }
+    app.observations = lwm2m_observe_new(0);
+    if (app.observations == NULL) {
+        logf_("out of memory");
+        goto done;
+    }
+    update_clock(&app);
     lwm2m_bs_client_config cfg = {
         {single ? 1u : 0u, !no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
          LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS},
@@ -1003,7 +1192,9 @@ int main(int argc, char **argv)
           version, single ? ", single server" : "", no_acl ? ", no Access Control" : "");
 
     for (;;) {
-        coap_io_process(ctx, 200);
+        /* Wake for the next pmin/pmax end; changed values are found by polling (200 ms). */
+        int64_t wake = lwm2m_observe_deadline(app.observations, app.model, now_ms()) - now_ms();
+        coap_io_process(ctx, (uint32_t)(wake < 1 ? 1 : wake > 200 ? 200 : wake));
         struct signalfd_siginfo si;
         if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
             logf_("signal %u: stopping", si.ssi_signo);
@@ -1034,6 +1225,11 @@ int main(int argc, char **argv)
             if (!l->disabled && !l->failed && l->pending == REG_IDLE && now >= l->next_ms)
                 send_registration(&app, l, l->registered ? REG_UPDATE : REG_REGISTER);
         }
+        update_clock(&app);
+        if (app.need_bootstrap || lwm2m_bs_client_state(app.bs) == LWM2M_BS_IN_PROGRESS)
+            end_observations(&app, 0, "bootstrap");
+        else
+            send_notifications(&app);
     }
     /* De-register from every server, waiting a little for the answers. */
     for (size_t i = 0; i < app.n_servers; i++) {
@@ -1057,6 +1253,7 @@ done:
     if (sfd >= 0)
         close(sfd);
     lwm2m_bs_client_free(app.bs);
+    lwm2m_observe_free(app.observations);
     lwm2m_model_free(app.model);
     coap_cleanup();
     return status;

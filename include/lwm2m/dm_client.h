@@ -24,6 +24,9 @@ typedef enum lwm2m_dm_event {
     LWM2M_DM_EVENT_BOOTSTRAP_REQUEST,   /* /1/x/9 executed: start a client-initiated bootstrap */
     LWM2M_DM_EVENT_REGISTRATION_UPDATE, /* /1/x/8 executed: send an Update to that server */
     LWM2M_DM_EVENT_DISABLE,             /* /1/x/4 executed: de-register for Disable Timeout */
+    /* A Create (2.01) made instance event_iid of the request's object: the response must carry
+     * Location-Path "/o/event_iid" (lwm2m_dm_location formats it). */
+    LWM2M_DM_EVENT_CREATED,
 } lwm2m_dm_event;
 
 /* Access rights bits of an ACL entry (/2/x/2/ssid). */
@@ -45,6 +48,10 @@ typedef struct lwm2m_dm_context {
  * caller must do once the response is sent; `*event_iid` the /1 instance concerned. */
 void lwm2m_dm_handle(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_request *req,
                      lwm2m_response *resp, lwm2m_dm_event *event, uint16_t *event_iid);
+
+/* The Location-Path of the instance a Create made ("/3/4") into buf, NUL-terminated; the length
+ * written, 0 when `req` is not a Create on an object or buf is too small. */
+size_t lwm2m_dm_location(const lwm2m_request *req, uint16_t iid, char *buf, size_t cap);
 
 /* Access rights of `ssid` on object instance /obj/inst (inst 65535: Create on obj), from the
  * Access Control instances of `m`: all rights when the model has no /2 instance at all

@@ -195,17 +195,61 @@ static void handle_execute(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm
     lwm2m_reply(resp, LWM2M_CODE_CHANGED, NULL);
 }
 
-static void handle_create(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_request *req,
-                          const lwm2m_path *p, lwm2m_response *resp)
+/* The instance a Create wrote: its records name it (all of one instance, per the spec). */
+static void note_created(void *ctx, const lwm2m_record *recs, size_t n)
 {
-    if (lwm2m_dm_access_rights(ctx->model, ssid, p->id[0], LWM2M_ID_RESERVED) & LWM2M_ACL_CREATE) {
-        if (lwm2m_decode_and_write(ctx->model, req, p, LWM2M_WRITE_CREATE, resp, NULL, NULL) ==
-            LWM2M_OK)
-            lwm2m_reply(resp, LWM2M_CODE_CREATED, NULL);
+    int32_t *iid = ctx;
+    if (n > 0 && recs[0].path.len >= 2)
+        *iid = recs[0].path.id[1];
+}
+
+static void handle_create(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_request *req,
+                          const lwm2m_path *p, lwm2m_response *resp, lwm2m_dm_event *event,
+                          uint16_t *event_iid)
+{
+    if (!(lwm2m_dm_access_rights(ctx->model, ssid, p->id[0], LWM2M_ID_RESERVED) &
+          LWM2M_ACL_CREATE)) {
+        lwm2m_reply(resp, LWM2M_CODE_UNAUTHORIZED, "access control: server %u cannot create",
+                    (unsigned)ssid);
         return;
     }
-    lwm2m_reply(resp, LWM2M_CODE_UNAUTHORIZED, "access control: server %u cannot create",
-                (unsigned)ssid);
+    int32_t iid = -1;
+    if (lwm2m_decode_and_write(ctx->model, req, p, LWM2M_WRITE_CREATE, resp, note_created, &iid) !=
+        LWM2M_OK)
+        return;
+    if (iid < 0) {
+        /* No record names the instance: the client picks the id (an empty instance). */
+        uint16_t free_id;
+        int rc = lwm2m_model_free_instance_id(ctx->model, p->id[0], &free_id);
+        lwm2m_path ip = lwm2m_path_inst(p->id[0], free_id);
+        if (rc == LWM2M_OK)
+            rc = lwm2m_model_write(ctx->model, &ip, NULL, 0, LWM2M_WRITE_CREATE, NULL);
+        if (rc != LWM2M_OK) {
+            lwm2m_reply(resp, lwm2m_code_of_error(rc), "cannot create: %s", lwm2m_strerror(rc));
+            return;
+        }
+        iid = free_id;
+    }
+    *event = LWM2M_DM_EVENT_CREATED;
+    *event_iid = (uint16_t)iid;
+    lwm2m_reply(resp, LWM2M_CODE_CREATED, NULL);
+}
+
+size_t lwm2m_dm_location(const lwm2m_request *req, uint16_t iid, char *buf, size_t cap)
+{
+    lwm2m_path p;
+    if (cap == 0 || lwm2m_path_parse(req->uri_path, req->uri_path_len, &p) != LWM2M_OK ||
+        p.len != 1 || lwm2m_path_append(&p, iid) != LWM2M_OK) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    size_t n = lwm2m_path_format(&p, buf, cap);
+    if (n >= cap) {
+        buf[0] = '\0';
+        return 0;
+    }
+    return n;
 }
 
 void lwm2m_dm_handle(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_request *req,
@@ -247,7 +291,7 @@ void lwm2m_dm_handle(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_req
         return;
     case LWM2M_METHOD_POST:
         if (p.len == 1) {
-            handle_create(ctx, ssid, req, &p, resp);
+            handle_create(ctx, ssid, req, &p, resp, event, event_iid);
         } else if (p.len == 2) {
             if (allowed(ctx, ssid, &p, LWM2M_ACL_WRITE, resp) &&
                 lwm2m_decode_and_write(ctx->model, req, &p, LWM2M_WRITE_UPDATE, resp, NULL, NULL) ==

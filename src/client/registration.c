@@ -62,6 +62,31 @@ int lwm2m_register_query(const char *endpoint, const char *lwm2m_version,
     return lwm2m_buf_overflowed(out) ? LWM2M_ERR_OVERFLOW : LWM2M_OK;
 }
 
+int lwm2m_register_payload(lwm2m_model *m, const char *lwm2m_version, lwm2m_buf *out)
+{
+    if (lwm2m_version == NULL)
+        return LWM2M_ERR_INVALID;
+    /* The formats lwm2m_encode implements beyond the mandatory text and opaque. 1.1 allows one
+     * ct value on the root link; 1.2 a quoted, space-separated list (RFC 7252 §7.2.1). */
+    if (lwm2m_version_compare(lwm2m_version, "1.2") >= 0)
+        lwm2m_buf_puts(out, "</>;rt=\"oma.lwm2m\";ct=\"110 112 11542 11543 11544\"");
+    else if (lwm2m_version_compare(lwm2m_version, "1.1") >= 0)
+        lwm2m_buf_puts(out, "</>;rt=\"oma.lwm2m\";ct=110");
+    size_t prefix = out->len;
+    /* The object list goes after a separating comma, dropped again when the list is empty. */
+    size_t at = prefix > 0 ? prefix + 1 : 0;
+    lwm2m_buf list =
+        lwm2m_buf_init(at < out->cap ? out->data + at : NULL, at < out->cap ? out->cap - at : 0);
+    lwm2m_path root = lwm2m_path_root();
+    int rc = lwm2m_model_discover(m, &root, LWM2M_DISCOVER_REGISTER, lwm2m_version, 0, &list);
+    if (rc != LWM2M_OK && rc != LWM2M_ERR_OVERFLOW)
+        return rc;
+    if (prefix > 0 && list.len > 0)
+        lwm2m_buf_putc(out, ',');
+    out->len += list.len;
+    return lwm2m_buf_overflowed(out) ? LWM2M_ERR_OVERFLOW : LWM2M_OK;
+}
+
 int64_t lwm2m_register_update_at(const lwm2m_server_account *account, int64_t now_ms)
 {
     if (account->lifetime_s <= 0)

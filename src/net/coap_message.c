@@ -197,3 +197,51 @@ void lwm2m_net_location_path(const coap_pdu_t *pdu, char *buf, size_t cap)
     if (cap > 0)
         buf[n < cap ? n : cap - 1] = '\0';
 }
+
+int lwm2m_net_add_observe(coap_pdu_t *pdu, uint32_t seq)
+{
+    uint8_t buf[4];
+    size_t len = coap_encode_var_safe(buf, sizeof buf, seq & 0xFFFFFFu);
+    return coap_add_option(pdu, COAP_OPTION_OBSERVE, len, buf) == 0 ? -1 : 0;
+}
+
+int lwm2m_net_add_location_path(coap_pdu_t *pdu, const char *path)
+{
+    for (const char *p = path; p != NULL && *p != '\0';) {
+        if (*p == '/')
+            p++;
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > 0 &&
+            coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, len, (const uint8_t *)p) == 0)
+            return -1;
+        p = end;
+    }
+    return 0;
+}
+
+coap_pdu_t *lwm2m_net_new_notification(coap_session_t *s, const uint8_t *token, size_t token_len,
+                                       bool observe, uint32_t seq, const lwm2m_response *resp)
+{
+    coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, (coap_pdu_code_t)resp->code,
+                                    coap_new_message_id(s), coap_session_max_pdu_size(s));
+    if (pdu == NULL)
+        return NULL;
+    size_t len = resp->payload.len <= resp->payload.cap ? resp->payload.len : 0;
+    /* Options in ascending number: Observe (6), Content-Format (12). */
+    if (!coap_add_token(pdu, token_len, token) || (observe && lwm2m_net_add_observe(pdu, seq) != 0))
+        goto fail;
+    if (resp->format != LWM2M_FORMAT_NONE && len > 0) {
+        uint8_t buf[4];
+        if (coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                            coap_encode_var_safe(buf, sizeof buf, (unsigned)resp->format),
+                            buf) == 0)
+            goto fail;
+    }
+    if (len > 0 && !coap_add_data(pdu, len, resp->payload.data))
+        goto fail;
+    return pdu;
+fail:
+    coap_delete_pdu(pdu);
+    return NULL;
+}

@@ -3,6 +3,9 @@
 #ifndef LWM2M_NET_COAP_MESSAGE_H
 #define LWM2M_NET_COAP_MESSAGE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <coap3/coap.h>
 
 #include "lwm2m/bs_client.h"
@@ -19,8 +22,6 @@ int lwm2m_net_request_from_pdu(const coap_pdu_t *pdu, const coap_string_t *query
 
 /* Writes the code, Content-Format and payload of `resp` into the libcoap response PDU. */
 void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu);
-
-#endif
 
 /* A client session towards "coap://host[:port]" (default 5683) or, with a PSK identity and key,
  * "coaps://host[:port]" (default 5684, DTLS PSK); host a name or an IPv4 or IPv6 literal. NULL
@@ -41,3 +42,16 @@ coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char
 
 /* The Location-Path options of a response joined as "/rd/5a3f" into buf. */
 void lwm2m_net_location_path(const coap_pdu_t *pdu, char *buf, size_t cap);
+
+/* Adds an Observe option holding the 24-bit sequence number `seq` (RFC 7641). 0 or -1. */
+int lwm2m_net_add_observe(coap_pdu_t *pdu, uint32_t seq);
+
+/* Adds "/3/4" as Location-Path options "3" and "4". 0 or -1. */
+int lwm2m_net_add_location_path(coap_pdu_t *pdu, const char *path);
+
+/* A confirmable notification: code, token, Observe `seq` (only when `observe`, i.e. for a 2.xx),
+ * Content-Format and payload of `resp`. NULL when out of memory or it does not fit one PDU. */
+coap_pdu_t *lwm2m_net_new_notification(coap_session_t *s, const uint8_t *token, size_t token_len,
+                                       bool observe, uint32_t seq, const lwm2m_response *resp);
+
+#endif

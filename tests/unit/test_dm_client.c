@@ -245,6 +245,45 @@ static void test_create_and_delete(void **state)
         LWM2M_CODE_NOT_FOUND);
 }
 
+static void test_create_reports_location(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(run(f, 101, LWM2M_METHOD_POST, "/1", NULL, LWM2M_FORMAT_SENML_JSON,
+                         LWM2M_FORMAT_NONE,
+                         "[{\"bn\":\"/1/4/\",\"n\":\"0\",\"v\":7},{\"n\":\"1\",\"v\":60},"
+                         "{\"n\":\"7\",\"vs\":\"U\"}]"),
+                     LWM2M_CODE_CREATED);
+    assert_int_equal(f->ev, LWM2M_DM_EVENT_CREATED);
+    assert_int_equal(f->ev_iid, 4);
+    lwm2m_request req = {LWM2M_METHOD_POST, "/1", 2};
+    char loc[16];
+    assert_int_equal(lwm2m_dm_location(&req, f->ev_iid, loc, sizeof loc), 4);
+    assert_string_equal(loc, "/1/4");
+    char tiny[4];
+    assert_int_equal(lwm2m_dm_location(&req, 4, tiny, sizeof tiny), 0);
+    assert_string_equal(tiny, "");
+    lwm2m_request not_create = {LWM2M_METHOD_POST, "/1/4", 4};
+    assert_int_equal(lwm2m_dm_location(&not_create, 4, loc, sizeof loc), 0);
+    assert_string_equal(loc, "");
+    /* A Create that names no instance (empty TLV): the client picks the lowest free id. */
+    assert_int_equal(
+        run(f, 101, LWM2M_METHOD_POST, "/1", NULL, LWM2M_FORMAT_TLV, LWM2M_FORMAT_NONE, ""),
+        LWM2M_CODE_CREATED);
+    assert_int_equal(f->ev, LWM2M_DM_EVENT_CREATED);
+    assert_int_equal(f->ev_iid, 1);
+    assert_true(lwm2m_model_has_instance(f->m, 1, 1));
+    /* An existing instance: 4.00, no event. */
+    assert_int_equal(run(f, 101, LWM2M_METHOD_POST, "/1", NULL, LWM2M_FORMAT_SENML_JSON,
+                         LWM2M_FORMAT_NONE, "[{\"bn\":\"/1/4/\",\"n\":\"0\",\"v\":8}]"),
+                     LWM2M_CODE_BAD_REQUEST);
+    assert_int_equal(f->ev, LWM2M_DM_EVENT_NONE);
+    /* Other operations report no creation. */
+    assert_int_equal(
+        run(f, 101, LWM2M_METHOD_GET, "/1/4/1", NULL, LWM2M_FORMAT_NONE, LWM2M_FORMAT_NONE, NULL),
+        LWM2M_CODE_CONTENT);
+    assert_int_equal(f->ev, LWM2M_DM_EVENT_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +295,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_attributes_and_discover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_reports_location, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,10 +67,52 @@ static void test_accounts_and_query(void **state)
     lwm2m_model_free(m);
 }
 
+static void payload_is(lwm2m_model *m, const char *version, const char *want)
+{
+    char mem[256];
+    lwm2m_buf b = lwm2m_buf_init(mem, sizeof mem);
+    assert_int_equal(lwm2m_register_payload(m, version, &b), 0);
+    assert_int_equal(b.len, strlen(want));
+    assert_memory_equal(mem, want, b.len);
+    /* Too small, at every size: the size needed is reported, nothing written past the end. */
+    for (size_t cap = 0; cap < strlen(want); cap++) {
+        memset(mem, '#', sizeof mem);
+        b = lwm2m_buf_init(mem, cap);
+        assert_int_equal(lwm2m_register_payload(m, version, &b), LWM2M_ERR_OVERFLOW);
+        assert_int_equal(b.len, strlen(want));
+        assert_int_equal(mem[cap], '#');
+    }
+}
+
+static void test_register_payload(void **state)
+{
+    (void)state;
+    lwm2m_model *m = lwm2m_model_new();
+    assert_non_null(m);
+    assert_int_equal(lwm2m_model_add_object(m, lwm2m_objdef_builtin(0, "1.1"), NULL), 0);
+    /* Only the Security object: the 1.1 payload is the root link alone. */
+    payload_is(m, "1.1", "</>;rt=\"oma.lwm2m\";ct=110");
+    payload_is(m, "1.0", "");
+    assert_int_equal(lwm2m_model_add_object(m, lwm2m_objdef_builtin(1, "1.1"), NULL), 0);
+    assert_int_equal(lwm2m_model_add_object(m, lwm2m_objdef_builtin(3, "1.0"), NULL), 0);
+    set(m, lwm2m_path_res(0, 1, 0), lwm2m_value_str("coap://dm"));
+    set(m, lwm2m_path_res(1, 1, 0), lwm2m_value_int(7));
+    set(m, lwm2m_path_res(3, 0, 0), lwm2m_value_str("ACME"));
+    payload_is(m, "1.1", "</>;rt=\"oma.lwm2m\";ct=110,</1>;ver=1.1,</1/1>,</3/0>");
+    payload_is(m, "1.2",
+               "</>;rt=\"oma.lwm2m\";ct=\"110 112 11542 11543 11544\",</1>;ver=1.1,</1/1>,</3/0>");
+    payload_is(m, "1.0", "</1>;ver=1.1,</1/1>,</3/0>");
+    char mem[8];
+    lwm2m_buf b = lwm2m_buf_init(mem, sizeof mem);
+    assert_int_equal(lwm2m_register_payload(m, NULL, &b), LWM2M_ERR_INVALID);
+    lwm2m_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accounts_and_query),
+        cmocka_unit_test(test_register_payload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
