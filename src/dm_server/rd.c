@@ -13,7 +13,7 @@
 #include "lwm2m/rd.h"
 
 #include <inttypes.h>
-#include <stdio.h>
+#include <stdio.h> /* snprintf */
 #include <stdlib.h>
 #include <string.h>
 
@@ -434,9 +434,10 @@ static int reply(lwm2m_response *resp, unsigned code, int event)
     return event;
 }
 
+/* The transport logs refusals from the response; the core writes no logs of its own. */
 static int out_of_memory(lwm2m_response *resp, const char *what)
 {
-    fprintf(stderr, "rd: %s: out of memory\n", what);
+    (void)what;
     return reply_error(resp, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
 }
 
@@ -554,9 +555,7 @@ static int do_register(lwm2m_rd *rd, const lwm2m_request *req, const lwm2m_rd_pe
     rd_entry *old = table_find(rd, KEY_EP, q.ep, q.ep_len);
     rd_entry *e = NULL;
     if (rd->hooks.authorize && rd->hooks.authorize(rd->hooks.ctx, ep, peer, why, sizeof why)) {
-        why[sizeof why - 1] = '\0';
-        fprintf(stderr, "rd: Register of '%s' from %s refused: %s\n", ep,
-                peer->address ? peer->address : "?", why[0] ? why : "not authorized");
+        /* `why` is for the hook's own log line; the client only learns "forbidden". */
         code = LWM2M_CODE_FORBIDDEN;
         snprintf(diag, sizeof diag, "forbidden");
     } else if (old == NULL && rd->opts.max_registrations > 0 &&
