@@ -575,12 +575,7 @@ uint16_t lwm2m_bs_runtime_port(const lwm2m_bs_runtime *r, bool dtls)
 void lwm2m_bs_runtime_process(lwm2m_bs_runtime *r, uint32_t timeout_ms, int nfds, fd_set *rfds,
                               fd_set *wfds, fd_set *efds)
 {
-    if (timeout_ms == 0)
-        timeout_ms = 1; /* 0 would mean: wait forever */
-    if (nfds > 0)
-        coap_io_process_with_fds(r->ctx, timeout_ms, nfds, rfds, wfds, efds);
-    else
-        coap_io_process(r->ctx, timeout_ms);
+    lwm2m_net_io_process(r->ctx, timeout_ms, nfds, rfds, wfds, efds);
     int64_t now = lwm2m_net_now_ms();
     for (live_session *l = r->sessions, *next; l != NULL; l = next) {
         next = l->next;

@@ -120,3 +120,39 @@ coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, co
                  proto == COAP_PROTO_DTLS ? "dtls" : "udp");
     return ep;
 }
+
+void lwm2m_net_io_process(coap_context_t *ctx, uint32_t timeout_ms, int nfds, fd_set *rfds,
+                          fd_set *wfds, fd_set *efds)
+{
+    if (timeout_ms == 0)
+        timeout_ms = 1; /* 0 would mean: wait forever */
+    int coap_fd = coap_context_get_coap_fd(ctx);
+    if (nfds <= 0) {
+        coap_io_process(ctx, timeout_ms);
+        return;
+    }
+    if (coap_fd < 0 || rfds == NULL) {
+        coap_io_process_with_fds(ctx, timeout_ms, nfds, rfds, wfds, efds);
+        return;
+    }
+    coap_tick_t now;
+    coap_ticks(&now);
+    /* Milliseconds until libcoap's next retransmission or timeout, 0 for none. */
+    unsigned next = coap_io_prepare_epoll(ctx, now);
+    if (next > 0 && next < timeout_ms)
+        timeout_ms = next;
+    FD_SET(coap_fd, rfds);
+    if (coap_fd >= nfds)
+        nfds = coap_fd + 1;
+    struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
+    if (select(nfds, rfds, wfds, efds, &tv) < 0) {
+        /* EINTR or worse: report nothing ready rather than stale sets. */
+        FD_ZERO(rfds);
+        if (wfds != NULL)
+            FD_ZERO(wfds);
+        if (efds != NULL)
+            FD_ZERO(efds);
+    }
+    FD_CLR(coap_fd, rfds);
+    coap_io_process(ctx, COAP_IO_NO_WAIT);
+}

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/select.h>
 
 #include <coap3/coap.h>
 
@@ -24,5 +25,13 @@ coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, co
 
 /* Sets `code` on a response and, when `diag` is not empty, a text/plain diagnostic payload. */
 void lwm2m_net_reply(coap_pdu_t *response, unsigned code, const char *diag);
+
+/* Waits up to timeout_ms (at least 1) for CoAP traffic and for the caller's descriptors, as
+ * select(2) would (the sets are updated in place; nfds 0 means none), then handles the CoAP
+ * traffic. libcoap 4.3.1 built with epoll ignores the extra descriptors of
+ * coap_io_process_with_fds, so with epoll this selects on libcoap's own descriptor and the
+ * caller's together. */
+void lwm2m_net_io_process(coap_context_t *ctx, uint32_t timeout_ms, int nfds, fd_set *rfds,
+                          fd_set *wfds, fd_set *efds);
 
 #endif

@@ -894,12 +894,7 @@ void lwm2m_srv_runtime_process(lwm2m_srv_runtime *r, uint32_t timeout_ms, int nf
     int64_t until = next_deadline(r) - lwm2m_net_now_ms();
     if (until < (int64_t)timeout_ms)
         timeout_ms = until > 0 ? (uint32_t)until : 1;
-    if (timeout_ms == 0)
-        timeout_ms = 1; /* 0 would mean: wait forever */
-    if (nfds > 0)
-        coap_io_process_with_fds(r->ctx, timeout_ms, nfds, rfds, wfds, efds);
-    else
-        coap_io_process(r->ctx, timeout_ms);
+    lwm2m_net_io_process(r->ctx, timeout_ms, nfds, rfds, wfds, efds);
     int64_t now = lwm2m_net_now_ms();
     if (now >= lwm2m_rd_next_expiry(r->rd))
         lwm2m_rd_expire(r->rd, now);

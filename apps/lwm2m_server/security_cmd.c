@@ -1,0 +1,381 @@
+/* `lwm2m-server security add|list|show|remove`: the credentials store from the shell. */
+#include "security_cmd.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "lwm2m/error.h"
+
+#define PROG        "lwm2m-server"
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+
+__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
+                                                      ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- shared with the HTTP API ------------------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Hex text to bytes: the count, or 0 for empty, odd, non-hex or too long text. */
+static size_t parse_hex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    if (n == 0 || n % 2 != 0 || n / 2 > cap)
+        return 0;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return 0;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return n / 2;
+}
+
+static bool printable_utf8(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return lwm2m_utf8_valid(s, len);
+}
+
+int srv_security_fill(lwm2m_sec_info *out, const char *endpoint, const char *identity,
+                      const char *key_hex, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    size_t elen = endpoint != NULL ? strlen(endpoint) : 0;
+    size_t ilen = identity != NULL ? strlen(identity) : 0;
+    if (elen == 0 || elen > LWM2M_SEC_ENDPOINT_MAX ||
+        !printable_utf8((const uint8_t *)endpoint, elen)) {
+        say(err, errlen, "bad endpoint name (1..%d bytes of printable UTF-8)",
+            LWM2M_SEC_ENDPOINT_MAX);
+        return LWM2M_ERR_INVALID;
+    }
+    if (ilen == 0 || ilen > LWM2M_SEC_IDENTITY_MAX) {
+        say(err, errlen, "bad PSK identity (1..%d bytes)", LWM2M_SEC_IDENTITY_MAX);
+        return LWM2M_ERR_INVALID;
+    }
+    out->psk_key_len = key_hex != NULL ? parse_hex(key_hex, out->psk_key, sizeof out->psk_key) : 0;
+    if (out->psk_key_len == 0) {
+        say(err, errlen, "bad PSK key (1..%d bytes as hex)", LWM2M_SEC_KEY_MAX);
+        return LWM2M_ERR_INVALID;
+    }
+    memcpy(out->endpoint, endpoint, elen + 1);
+    memcpy(out->psk_identity, identity, ilen);
+    out->psk_identity_len = ilen;
+    return LWM2M_OK;
+}
+
+cJSON *srv_security_item(const lwm2m_sec_info *info)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL || cJSON_AddStringToObject(o, "endpoint", info->endpoint) == NULL)
+        goto fail;
+    if (printable_utf8(info->psk_identity, info->psk_identity_len)) {
+        char id[LWM2M_SEC_IDENTITY_MAX + 1];
+        memcpy(id, info->psk_identity, info->psk_identity_len);
+        id[info->psk_identity_len] = '\0';
+        if (cJSON_AddStringToObject(o, "pskIdentity", id) == NULL)
+            goto fail;
+    } else {
+        char hex[2 * LWM2M_SEC_IDENTITY_MAX + 1];
+        for (size_t i = 0; i < info->psk_identity_len; i++)
+            snprintf(hex + 2 * i, 3, "%02x", info->psk_identity[i]);
+        hex[2 * info->psk_identity_len] = '\0';
+        if (cJSON_AddNullToObject(o, "pskIdentity") == NULL ||
+            cJSON_AddStringToObject(o, "pskIdentityHex", hex) == NULL)
+            goto fail;
+    }
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
+/* Growing text of the list: "[" item ",\n" item ... "]". */
+typedef struct list_text {
+    char *text;
+    size_t len, cap;
+    bool nomem;
+} list_text;
+
+static bool append(list_text *l, const char *s)
+{
+    size_t n = strlen(s);
+    if (l->len + n + 1 > l->cap) {
+        size_t cap = l->cap != 0 ? l->cap : 256;
+        while (cap < l->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(l->text, cap);
+        if (grown == NULL)
+            return false;
+        l->text = grown;
+        l->cap = cap;
+    }
+    memcpy(l->text + l->len, s, n + 1);
+    l->len += n;
+    return true;
+}
+
+static int list_one(void *ctx, const lwm2m_sec_info *info)
+{
+    list_text *l = ctx;
+    cJSON *o = srv_security_item(info);
+    char *text = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    bool ok = text != NULL && append(l, l->len > 1 ? ",\n" : "") && append(l, text);
+    free(text);
+    if (!ok) {
+        l->nomem = true;
+        return LWM2M_ERR_NOMEM;
+    }
+    return 0;
+}
+
+int srv_security_list_json(lwm2m_sec_store *store, char **json)
+{
+    *json = NULL;
+    list_text l = {NULL, 0, 0, false};
+    if (!append(&l, "["))
+        return LWM2M_ERR_NOMEM;
+    int rc = lwm2m_sec_store_list(store, list_one, &l);
+    if (rc == LWM2M_OK && !append(&l, "]"))
+        rc = LWM2M_ERR_NOMEM;
+    if (rc != LWM2M_OK) {
+        free(l.text);
+        return l.nomem ? LWM2M_ERR_NOMEM : rc;
+    }
+    *json = l.text;
+    return LWM2M_OK;
+}
+
+/* ---- the command -------------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: " PROG " security add --endpoint EP --psk-identity ID --psk-key HEX\n"
+               "       " PROG " security list\n"
+               "       " PROG " security show EP\n"
+               "       " PROG " security remove EP\n"
+               "\n"
+               "Manages the DTLS PSK credentials of the server's store. An endpoint with\n"
+               "credentials may only register over DTLS with its identity. Keys are never shown.\n"
+               "\n"
+               "Options (before or after the command):\n"
+               "  -s, --store SPEC        sqlite:PATH or PATH (default " SRV_DEFAULT_STORE
+               "); may be\n"
+               "                          the Bootstrap Server's file\n"
+               "  -e, --endpoint EP       (add) the endpoint name\n"
+               "  -i, --psk-identity ID   (add) the PSK identity, text, unique across endpoints\n"
+               "  -k, --psk-key HEX       (add) the key, 1..64 bytes as hex\n"
+               "  -h, --help              this help\n"
+               "\n"
+               "Output: list prints a JSON array (one entry per line), show one JSON object.\n"
+               "Exit status: 0 done; 1 not found, refused (identity of another endpoint) or store\n"
+               "error; 2 usage error.\n");
+}
+
+typedef struct sec_cli {
+    const char *store, *endpoint, *identity, *key;
+    bool help;
+} sec_cli;
+
+static int parse_options(int argc, char **argv, sec_cli *o)
+{
+    static const struct option opts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"psk-identity", required_argument, NULL, 'i'},
+        {"psk-key", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    /* optind 0 makes glibc reinitialise getopt (main may have run it); the permuting
+     * default lets options come before or after the command and its argument. */
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":s:e:i:k:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            o->store = optarg;
+            break;
+        case 'e':
+            o->endpoint = optarg;
+            break;
+        case 'i':
+            o->identity = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 'h':
+            o->help = true;
+            break;
+        case ':':
+            fprintf(stderr, PROG ": security: option '%s' needs an argument\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, PROG ": security: unknown option '%s'\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+static int run_add(lwm2m_sec_store *store, const sec_cli *o)
+{
+    lwm2m_sec_info info;
+    char err[512];
+    if (srv_security_fill(&info, o->endpoint, o->identity, o->key, err, sizeof err) != LWM2M_OK) {
+        fprintf(stderr, PROG ": security add: %s\n", err);
+        return EXIT_FAILED;
+    }
+    lwm2m_sec_info old;
+    bool existed = lwm2m_sec_store_get(store, info.endpoint, &old) == LWM2M_OK;
+    err[0] = '\0';
+    int rc = lwm2m_sec_store_put(store, &info, err, sizeof err);
+    if (rc != LWM2M_OK) {
+        fprintf(stderr, PROG ": security add: %s\n", err[0] != '\0' ? err : lwm2m_strerror(rc));
+        return EXIT_FAILED;
+    }
+    fprintf(stderr, PROG ": security add: credentials of '%s' %s\n", info.endpoint,
+            existed ? "replaced" : "stored");
+    return 0;
+}
+
+static int run_show(lwm2m_sec_store *store, const char *endpoint)
+{
+    lwm2m_sec_info info;
+    int rc = lwm2m_sec_store_get(store, endpoint, &info);
+    if (rc == LWM2M_ERR_NOT_FOUND) {
+        fprintf(stderr, PROG ": security show: no credentials for '%.255s'\n", endpoint);
+        return EXIT_FAILED;
+    }
+    if (rc != LWM2M_OK) {
+        fprintf(stderr, PROG ": security show: %s\n", lwm2m_sec_store_last_error(store));
+        return EXIT_FAILED;
+    }
+    cJSON *o = srv_security_item(&info);
+    char *text = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (text == NULL) {
+        fprintf(stderr, PROG ": security show: out of memory\n");
+        return EXIT_FAILED;
+    }
+    int status = puts(text) >= 0 && fflush(stdout) == 0 ? 0 : EXIT_FAILED;
+    free(text);
+    return status;
+}
+
+static int run_list(lwm2m_sec_store *store)
+{
+    char *json = NULL;
+    int rc = srv_security_list_json(store, &json);
+    if (rc != LWM2M_OK) {
+        fprintf(stderr, PROG ": security list: %s\n",
+                rc == LWM2M_ERR_NOMEM ? "out of memory" : lwm2m_sec_store_last_error(store));
+        return EXIT_FAILED;
+    }
+    int status = puts(json) >= 0 && fflush(stdout) == 0 ? 0 : EXIT_FAILED;
+    free(json);
+    return status;
+}
+
+static int run_remove(lwm2m_sec_store *store, const char *endpoint)
+{
+    int rc = lwm2m_sec_store_remove(store, endpoint);
+    if (rc == LWM2M_ERR_NOT_FOUND) {
+        fprintf(stderr, PROG ": security remove: no credentials for '%.255s'\n", endpoint);
+        return EXIT_FAILED;
+    }
+    if (rc != LWM2M_OK) {
+        fprintf(stderr, PROG ": security remove: %s\n", lwm2m_sec_store_last_error(store));
+        return EXIT_FAILED;
+    }
+    return 0;
+}
+
+/* The command and its argument count are right for the options given; 0 or EXIT_USAGE. */
+static int check_usage(const char *cmd, int nargs, const sec_cli *o)
+{
+    bool add = strcmp(cmd, "add") == 0;
+    bool one = strcmp(cmd, "show") == 0 || strcmp(cmd, "remove") == 0;
+    if (!add && !one && strcmp(cmd, "list") != 0) {
+        fprintf(stderr, PROG ": security: unknown command '%s' (try security --help)\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (nargs != (one ? 1 : 0)) {
+        fprintf(stderr, PROG ": security %s: expected %s\n", cmd, one ? "EP" : "no arguments");
+        return EXIT_USAGE;
+    }
+    if (add && (o->endpoint == NULL || o->identity == NULL || o->key == NULL)) {
+        fprintf(stderr, PROG ": security add: needs --endpoint, --psk-identity and --psk-key\n");
+        return EXIT_USAGE;
+    }
+    if (!add && (o->endpoint != NULL || o->identity != NULL || o->key != NULL)) {
+        fprintf(stderr,
+                PROG ": security %s: --endpoint, --psk-identity and --psk-key go with add\n", cmd);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int srv_security_main(int argc, char **argv)
+{
+    sec_cli o = {SRV_DEFAULT_STORE, NULL, NULL, NULL, false};
+    int rc = parse_options(argc, argv, &o);
+    if (rc != 0)
+        return rc;
+    if (o.help) {
+        usage(stdout);
+        return 0;
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[optind];
+    if ((rc = check_usage(cmd, argc - optind - 1, &o)) != 0)
+        return rc;
+    lwm2m_sec_store *store = NULL;
+    char err[512];
+    if (lwm2m_sec_store_open(o.store, &store, err, sizeof err) != LWM2M_OK) {
+        fprintf(stderr, PROG ": security %s: store %s: %s\n", cmd, o.store, err);
+        return EXIT_FAILED;
+    }
+    const char *arg = argv[optind + 1];
+    if (strcmp(cmd, "add") == 0)
+        rc = run_add(store, &o);
+    else if (strcmp(cmd, "list") == 0)
+        rc = run_list(store);
+    else if (strcmp(cmd, "show") == 0)
+        rc = run_show(store, arg);
+    else
+        rc = run_remove(store, arg);
+    lwm2m_sec_store_close(store);
+    return rc;
+}
