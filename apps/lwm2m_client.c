@@ -9,15 +9,16 @@
 #include <stdbool.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "app_loop.h"
+#include "app_options.h"
+#include "app_util.h"
 #include "lwm2m/bs_client.h"
 #include "lwm2m/dm_client.h"
 #include "lwm2m/coap_code.h"
@@ -210,24 +211,6 @@ static int factory_bootstrap(lwm2m_model *m, const char *bs_uri, const char *psk
             return -1;
     }
     return 0;
-}
-
-/* Hex text to bytes; returns the length, or 0 for empty, odd or non-hex text. */
-static size_t parse_hex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex);
-    if (n == 0 || n % 2 != 0 || n / 2 > cap)
-        return 0;
-    for (size_t i = 0; i < n / 2; i++) {
-        unsigned v;
-        char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
-        char *end = NULL;
-        v = (unsigned)strtoul(pair, &end, 16);
-        if (end != pair + 2)
-            return 0;
-        out[i] = (uint8_t)v;
-    }
-    return n / 2;
 }
 
 static const char *method_name(unsigned m)
@@ -940,24 +923,134 @@ static void update_clock(client_app *app)
         logf_("cannot set the Current Time /3/0/13");
 }
 
+typedef struct options {
+    const char *endpoint, *state_path, *bs_uri, *listen_addr, *version;
+    int64_t port, finish_timeout_s;
+    const char *psk_identity, *psk_key_hex;
+    bool single, no_acl, verbose, legacy, prefer_pack;
+    uint8_t psk_key[64];
+    size_t psk_key_len;
+    struct in_addr ip;
+} options;
+
+enum {
+    OPT_SINGLE = 256,
+    OPT_NO_ACL,
+    OPT_VERSION,
+    OPT_LISTEN,
+    OPT_LEGACY,
+    OPT_PSK_ID,
+    OPT_PSK_KEY,
+    OPT_PACK,
+    OPT_FINISH_TIMEOUT
+};
+
+/* One option into `o`: 0, or 2 with the message printed. */
+static int take_option(void *ctx, int opt, const char *arg)
+{
+    options *o = ctx;
+    switch (opt) {
+    case 'e':
+        o->endpoint = arg;
+        return 0;
+    case 's':
+        o->state_path = arg;
+        return 0;
+    case 'b':
+        o->bs_uri = arg;
+        return 0;
+    case 'p':
+        if (lwm2m_app_parse_int(arg, 0, 65535, &o->port))
+            return 0;
+        fprintf(stderr, PROG ": bad --local-port '%s' (0..65535, 0: any free port)\n", arg);
+        return 2;
+    case OPT_LISTEN:
+        o->listen_addr = arg;
+        return 0;
+    case OPT_SINGLE:
+        o->single = true;
+        return 0;
+    case OPT_NO_ACL:
+        o->no_acl = true;
+        return 0;
+    case OPT_LEGACY:
+        o->legacy = true;
+        return 0;
+    case OPT_PSK_ID:
+        o->psk_identity = arg;
+        return 0;
+    case OPT_PSK_KEY:
+        o->psk_key_hex = arg;
+        return 0;
+    case OPT_PACK:
+        o->prefer_pack = true;
+        return 0;
+    case OPT_FINISH_TIMEOUT:
+        if (lwm2m_app_parse_int(arg, 1, 3600, &o->finish_timeout_s))
+            return 0;
+        fprintf(stderr, PROG ": bad --finish-timeout '%s' (1..3600 seconds)\n", arg);
+        return 2;
+    case OPT_VERSION:
+        o->version = arg;
+        if (strcmp(arg, "1.0") == 0 || strcmp(arg, "1.1") == 0 || strcmp(arg, "1.2") == 0)
+            return 0;
+        fprintf(stderr, PROG ": bad --lwm2m-version '%s' (1.0, 1.1 or 1.2)\n", arg);
+        return 2;
+    case 'v':
+        o->verbose = true;
+        return 0;
+    default:
+        return 2;
+    }
+}
+
+/* The options that go together, the endpoint name, the key, the addresses: 0, or 2 with the
+ * message printed. */
+static int check_options(options *o)
+{
+    if (o->prefer_pack && strcmp(o->version, "1.2") != 0) {
+        fprintf(stderr, PROG ": --bootstrap-pack needs --lwm2m-version 1.2\n");
+        return 2;
+    }
+    if (o->endpoint == NULL || o->state_path == NULL) {
+        fprintf(stderr, PROG ": --endpoint and --state are required (try --help)\n");
+        return 2;
+    }
+    char qbuf[8];
+    lwm2m_buf probe = lwm2m_buf_init(qbuf, sizeof qbuf);
+    if (lwm2m_bs_request_query(o->endpoint, o->version, LWM2M_FORMAT_NONE, &probe) ==
+        LWM2M_ERR_INVALID) {
+        fprintf(stderr, PROG ": bad --endpoint '%s' (printable, no spaces, '&' or '=')\n",
+                o->endpoint);
+        return 2;
+    }
+    if ((o->psk_identity == NULL) != (o->psk_key_hex == NULL)) {
+        fprintf(stderr, PROG ": --psk-identity and --psk-key go together\n");
+        return 2;
+    }
+    if (o->psk_key_hex != NULL) {
+        o->psk_key_len = lwm2m_app_parse_hex(o->psk_key_hex, o->psk_key, sizeof o->psk_key);
+        if (o->psk_key_len == 0 || *o->psk_identity == '\0') {
+            fprintf(stderr,
+                    PROG ": bad --psk-key (1 to 64 bytes as hex) or empty --psk-identity\n");
+            return 2;
+        }
+    }
+    uint8_t want_scheme = o->psk_key_hex ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
+    if (o->bs_uri != NULL && lwm2m_uri_scheme(o->bs_uri, strlen(o->bs_uri)) != want_scheme) {
+        fprintf(stderr, PROG ": bad --bootstrap '%s' (%s://host:port)\n", o->bs_uri,
+                o->psk_key_hex ? "coaps" : "coap");
+        return 2;
+    }
+    if (inet_pton(AF_INET, o->listen_addr, &o->ip) != 1) {
+        fprintf(stderr, PROG ": bad --listen '%s' (an IPv4 address)\n", o->listen_addr);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    const char *endpoint = NULL, *state_path = NULL, *bs_uri = NULL, *listen_addr = "127.0.0.1";
-    const char *version = "1.1";
-    long port = 56830, finish_timeout_s = LWM2M_EXCHANGE_LIFETIME_MS / 1000;
-    const char *psk_identity = NULL, *psk_key_hex = NULL;
-    int single = 0, no_acl = 0, verbose = 0, legacy = 0, prefer_pack = 0;
-    enum {
-        OPT_SINGLE = 256,
-        OPT_NO_ACL,
-        OPT_VERSION,
-        OPT_LISTEN,
-        OPT_LEGACY,
-        OPT_PSK_ID,
-        OPT_PSK_KEY,
-        OPT_PACK,
-        OPT_FINISH_TIMEOUT
-    };
     static const struct option opts[] = {
         {"endpoint", required_argument, NULL, 'e'},
         {"state", required_argument, NULL, 's'},
@@ -976,152 +1069,51 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "e:s:b:p:vh", opts, NULL)) != -1) {
-        char *end = NULL;
-        switch (c) {
-        case 'e':
-            endpoint = optarg;
-            break;
-        case 's':
-            state_path = optarg;
-            break;
-        case 'b':
-            bs_uri = optarg;
-            break;
-        case 'p':
-            port = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || port < 0 || port > 65535) {
-                fprintf(stderr, PROG ": bad --local-port '%s' (0..65535, 0: any free port)\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case OPT_LISTEN:
-            listen_addr = optarg;
-            break;
-        case OPT_SINGLE:
-            single = 1;
-            break;
-        case OPT_NO_ACL:
-            no_acl = 1;
-            break;
-        case OPT_LEGACY:
-            legacy = 1;
-            break;
-        case OPT_PSK_ID:
-            psk_identity = optarg;
-            break;
-        case OPT_PSK_KEY:
-            psk_key_hex = optarg;
-            break;
-        case OPT_PACK:
-            prefer_pack = 1;
-            break;
-        case OPT_FINISH_TIMEOUT:
-            finish_timeout_s = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || finish_timeout_s < 1 || finish_timeout_s > 3600) {
-                fprintf(stderr, PROG ": bad --finish-timeout '%s' (1..3600 seconds)\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_VERSION:
-            version = optarg;
-            if (strcmp(version, "1.0") != 0 && strcmp(version, "1.1") != 0 &&
-                strcmp(version, "1.2") != 0) {
-                fprintf(stderr, PROG ": bad --lwm2m-version '%s' (1.0, 1.1 or 1.2)\n", optarg);
-                return 2;
-            }
-            break;
-        case 'v':
-            verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
-        return 2;
-    }
-    if (prefer_pack && strcmp(version, "1.2") != 0) {
-        fprintf(stderr, PROG ": --bootstrap-pack needs --lwm2m-version 1.2\n");
-        return 2;
-    }
-    if (endpoint == NULL || state_path == NULL) {
-        fprintf(stderr, PROG ": --endpoint and --state are required (try --help)\n");
-        return 2;
-    }
-    char qbuf[8];
-    lwm2m_buf probe = lwm2m_buf_init(qbuf, sizeof qbuf);
-    if (lwm2m_bs_request_query(endpoint, version, LWM2M_FORMAT_NONE, &probe) == LWM2M_ERR_INVALID) {
-        fprintf(stderr, PROG ": bad --endpoint '%s' (printable, no spaces, '&' or '=')\n",
-                endpoint);
-        return 2;
-    }
-    uint8_t psk_key[64];
-    size_t psk_key_len = 0;
-    if ((psk_identity == NULL) != (psk_key_hex == NULL)) {
-        fprintf(stderr, PROG ": --psk-identity and --psk-key go together\n");
-        return 2;
-    }
-    if (psk_key_hex != NULL) {
-        psk_key_len = parse_hex(psk_key_hex, psk_key, sizeof psk_key);
-        if (psk_key_len == 0 || *psk_identity == '\0') {
-            fprintf(stderr,
-                    PROG ": bad --psk-key (1 to 64 bytes as hex) or empty --psk-identity\n");
-            return 2;
-        }
-    }
-    uint8_t want_scheme = psk_key_hex ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
-    if (bs_uri != NULL && lwm2m_uri_scheme(bs_uri, strlen(bs_uri)) != want_scheme) {
-        fprintf(stderr, PROG ": bad --bootstrap '%s' (%s://host:port)\n", bs_uri,
-                psk_key_hex ? "coaps" : "coap");
-        return 2;
-    }
-    struct in_addr ip;
-    if (inet_pton(AF_INET, listen_addr, &ip) != 1) {
-        fprintf(stderr, PROG ": bad --listen '%s' (an IPv4 address)\n", listen_addr);
-        return 2;
-    }
+    options o;
+    memset(&o, 0, sizeof o);
+    o.listen_addr = "127.0.0.1";
+    o.version = "1.1";
+    o.port = 56830;
+    o.finish_timeout_s = LWM2M_EXCHANGE_LIFETIME_MS / 1000;
+    int rc = lwm2m_app_options(PROG, argc, argv, "e:s:b:p:vh", opts, usage, take_option, &o);
+    if (rc != LWM2M_APP_GO_ON)
+        return rc;
+    if ((rc = check_options(&o)) != 0)
+        return rc;
 
     int status = 1;
     client_app app;
     memset(&app, 0, sizeof app);
-    app.endpoint = endpoint;
-    app.state_path = state_path;
-    app.verbose = verbose;
-    app.legacy_bootstrap = legacy;
-    app.prefer_pack = prefer_pack;
+    app.endpoint = o.endpoint;
+    app.state_path = o.state_path;
+    app.verbose = o.verbose;
+    app.legacy_bootstrap = o.legacy;
+    app.prefer_pack = o.prefer_pack;
     coap_context_t *ctx = NULL;
     int sfd = -1;
     app.model = lwm2m_model_new();
-    if (app.model == NULL || add_objects(app.model, version, !no_acl) != 0) {
+    if (app.model == NULL || add_objects(app.model, o.version, !o.no_acl) != 0) {
         logf_("cannot build the object model");
         goto done;
     }
     char err[300];
-    int rc = lwm2m_state_load(app.model, state_path, err, sizeof err);
+    rc = lwm2m_state_load(app.model, o.state_path, err, sizeof err);
     if (rc == LWM2M_ERR_NOT_FOUND) {
-        if (factory_bootstrap(app.model, bs_uri, psk_identity, psk_key_hex ? psk_key : NULL,
-                              psk_key_len) != 0) {
+        if (factory_bootstrap(app.model, o.bs_uri, o.psk_identity, o.psk_key_hex ? o.psk_key : NULL,
+                              o.psk_key_len) != 0) {
             logf_("cannot set the factory configuration");
             goto done;
         }
-        logf_("no state file %s yet: factory configuration%s%s", state_path,
-              bs_uri ? ", Bootstrap-Server " : "", bs_uri ? bs_uri : "");
+        logf_("no state file %s yet: factory configuration%s%s", o.state_path,
+              o.bs_uri ? ", Bootstrap-Server " : "", o.bs_uri ? o.bs_uri : "");
     } else if (rc != LWM2M_OK) {
         logf_("unreadable state file: %s", err);
         goto done;
     } else {
-        logf_("configuration loaded from %s: %zu server account(s)", state_path,
+        logf_("configuration loaded from %s: %zu server account(s)", o.state_path,
               count_server_accounts(app.model));
     }
-    if (set_device(app.model, endpoint) != 0) {
+    if (set_device(app.model, o.endpoint) != 0) {
         logf_("cannot set the Device object");
         goto done;
     }
@@ -1132,46 +1124,40 @@ int main(int argc, char **argv)
     }
     update_clock(&app);
     lwm2m_bs_client_config cfg = {
-        {single ? 1u : 0u, !no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
+        {o.single ? 1u : 0u, !o.no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
          LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS},
-        version,
-        strcmp(version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON,
-        (int64_t)finish_timeout_s * 1000};
+        o.version,
+        strcmp(o.version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON,
+        (int64_t)o.finish_timeout_s * 1000};
     app.bs = lwm2m_bs_client_new(app.model, &cfg);
     if (app.bs == NULL) {
         logf_("out of memory");
         goto done;
     }
 
-    /* SIGINT/SIGTERM arrive on a descriptor: no handler, no global flag. */
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
-        (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+    if ((sfd = lwm2m_app_signals_open(NULL)) < 0) {
         logf_("cannot set up signals: %s", strerror(errno));
         goto done;
     }
 
     coap_startup();
-    coap_set_log_level(verbose ? LOG_NOTICE : LOG_ERR);
+    coap_set_log_level(o.verbose ? LOG_NOTICE : LOG_ERR);
     coap_address_t addr;
     coap_address_init(&addr);
     addr.addr.sin.sin_family = AF_INET;
-    addr.addr.sin.sin_port = htons((uint16_t)port);
-    addr.addr.sin.sin_addr = ip;
+    addr.addr.sin.sin_port = htons((uint16_t)o.port);
+    addr.addr.sin.sin_addr = o.ip;
     addr.size = sizeof addr.addr.sin;
     ctx = coap_new_context(NULL);
     if (ctx == NULL || coap_new_endpoint(ctx, &addr, COAP_PROTO_UDP) == NULL) {
-        logf_("cannot listen on %s:%ld/udp", listen_addr, port);
+        logf_("cannot listen on %s:%ld/udp", o.listen_addr, (long)o.port);
         goto done;
     }
     coap_set_app_data(ctx, &app);
     /* Block-wise transfers (large writes and packs) arrive reassembled. */
     coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     app.ctx = ctx;
-    app.version = version;
+    app.version = o.version;
     app.rng = (uint32_t)now_ms() ^ (uint32_t)getpid();
     coap_register_response_handler(ctx, on_response);
     coap_register_nack_handler(ctx, on_nack);
@@ -1188,16 +1174,17 @@ int main(int argc, char **argv)
     coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
     coap_register_request_handler(any, COAP_REQUEST_DELETE, on_request);
     coap_add_resource(ctx, any);
-    logf_("endpoint %s listening on coap://%s:%ld (LwM2M %s%s%s)", endpoint, listen_addr, port,
-          version, single ? ", single server" : "", no_acl ? ", no Access Control" : "");
+    logf_("endpoint %s listening on coap://%s:%ld (LwM2M %s%s%s)", o.endpoint, o.listen_addr,
+          (long)o.port, o.version, o.single ? ", single server" : "",
+          o.no_acl ? ", no Access Control" : "");
 
     for (;;) {
         /* Wake for the next pmin/pmax end; changed values are found by polling (200 ms). */
         int64_t wake = lwm2m_observe_deadline(app.observations, app.model, now_ms()) - now_ms();
         coap_io_process(ctx, (uint32_t)(wake < 1 ? 1 : wake > 200 ? 200 : wake));
-        struct signalfd_siginfo si;
-        if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-            logf_("signal %u: stopping", si.ssi_signo);
+        int sig = lwm2m_app_signal_caught(sfd);
+        if (sig != 0) {
+            logf_("signal %d: stopping", sig);
             break;
         }
         lwm2m_bs_state before = lwm2m_bs_client_state(app.bs);
@@ -1214,7 +1201,7 @@ int main(int argc, char **argv)
         if (now >= app.purge_at_ms && lwm2m_bs_client_state(app.bs) != LWM2M_BS_IN_PROGRESS) {
             app.purge_at_ms = INT64_MAX;
             size_t n = lwm2m_bs_account_purge(app.model);
-            if (lwm2m_state_save(app.model, state_path, err, sizeof err) != LWM2M_OK)
+            if (lwm2m_state_save(app.model, o.state_path, err, sizeof err) != LWM2M_OK)
                 logf_("bootstrap: account purged but not saved: %s", err);
             else
                 logf_("bootstrap: Bootstrap-Server account purged (/0/x/12 timeout), %zu removed",
@@ -1250,8 +1237,7 @@ done:
     release_servers(&app);
     if (ctx != NULL)
         coap_free_context(ctx);
-    if (sfd >= 0)
-        close(sfd);
+    lwm2m_app_signals_close(sfd, NULL);
     lwm2m_bs_client_free(app.bs);
     lwm2m_observe_free(app.observations);
     lwm2m_model_free(app.model);

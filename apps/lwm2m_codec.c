@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_options.h"
+#include "app_util.h"
 #include "lwm2m/codec.h"
 #include "lwm2m/ddf.h"
 #include "lwm2m/error.h"
@@ -77,17 +79,6 @@ static int read_all(FILE *in, uint8_t **out, size_t *len)
     return 0;
 }
 
-static int hex_nibble(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Hex text (whitespace between bytes allowed) to bytes, in place. On error *bad_at is the
  * offset of the offending character. */
 static int unhex(uint8_t *buf, size_t len, size_t *out_len, size_t *bad_at)
@@ -103,7 +94,7 @@ static int unhex(uint8_t *buf, size_t len, size_t *out_len, size_t *bad_at)
             }
             continue;
         }
-        int v = hex_nibble(c);
+        int v = lwm2m_app_hex_digit(c);
         if (v < 0) {
             *bad_at = i;
             return -1;
@@ -164,11 +155,45 @@ static int convert_links(const uint8_t *in, size_t len, lwm2m_arena *arena, lwm2
     return rc;
 }
 
+typedef struct options {
+    const char *from_name, *to_name, *path_arg, *object_dir;
+    bool hex_in, hex_out;
+} options;
+
+enum { OPT_HEX_IN = 256, OPT_HEX_OUT };
+
+static int take_option(void *ctx, int opt, const char *arg)
+{
+    options *o = ctx;
+    switch (opt) {
+    case 'f':
+        o->from_name = arg;
+        return 0;
+    case 't':
+        o->to_name = arg;
+        return 0;
+    case 'p':
+        o->path_arg = arg;
+        return 0;
+    case 'd':
+        o->object_dir = arg;
+        return 0;
+    case 'x':
+        o->hex_in = o->hex_out = true;
+        return 0;
+    case OPT_HEX_IN:
+        o->hex_in = true;
+        return 0;
+    case OPT_HEX_OUT:
+        o->hex_out = true;
+        return 0;
+    default:
+        return 2;
+    }
+}
+
 int main(int argc, char **argv)
 {
-    const char *from_name = NULL, *to_name = NULL, *path_arg = NULL, *object_dir = NULL;
-    int hex_in = 0, hex_out = 0;
-    enum { OPT_HEX_IN = 256, OPT_HEX_OUT };
     static const struct option opts[] = {
         {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},
@@ -180,42 +205,11 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "f:t:p:d:xh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            from_name = optarg;
-            break;
-        case 't':
-            to_name = optarg;
-            break;
-        case 'p':
-            path_arg = optarg;
-            break;
-        case 'd':
-            object_dir = optarg;
-            break;
-        case 'x':
-            hex_in = hex_out = 1;
-            break;
-        case OPT_HEX_IN:
-            hex_in = 1;
-            break;
-        case OPT_HEX_OUT:
-            hex_out = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
-        return 2;
-    }
+    options o = {NULL, NULL, NULL, NULL, false, false};
+    int parsed = lwm2m_app_options(PROG, argc, argv, "f:t:p:d:xh", opts, usage, take_option, &o);
+    if (parsed != LWM2M_APP_GO_ON)
+        return parsed;
+    const char *from_name = o.from_name, *to_name = o.to_name, *path_arg = o.path_arg;
     if (from_name == NULL || to_name == NULL) {
         fprintf(stderr, PROG ": --from and --to are required (try --help)\n");
         return 2;
@@ -244,14 +238,9 @@ int main(int argc, char **argv)
 
     lwm2m_ddf_set ddf = {0};
     lwm2m_objdef_list extra = {NULL, 0};
-    if (object_dir != NULL) {
-        char errbuf[512];
-        if (lwm2m_ddf_load_dir(object_dir, &ddf, errbuf, sizeof errbuf) != 0) {
-            fprintf(stderr, PROG ": --object-dir: %s\n", errbuf);
-            lwm2m_ddf_free(&ddf);
-            return 2;
-        }
-        extra = lwm2m_ddf_list(&ddf);
+    if (lwm2m_app_load_objects(PROG, NULL, o.object_dir, &ddf, &extra) != 0) {
+        lwm2m_ddf_free(&ddf);
+        return 2;
     }
 
     int status = 2;
@@ -261,7 +250,7 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot read stdin: %s\n", strerror(errno));
         goto done;
     }
-    if (hex_in && is_binary(from)) {
+    if (o.hex_in && is_binary(from)) {
         size_t bad_at = 0;
         if (unhex(in, len, &len, &bad_at) != 0) {
             fprintf(stderr, PROG ": hex input: byte %zu: not a hex digit pair\n", bad_at);
@@ -330,7 +319,7 @@ int main(int argc, char **argv)
             out_cap = out.len;
             continue;
         }
-        if (hex_out && is_binary(to))
+        if (o.hex_out && is_binary(to))
             write_hex(out.data, out.len);
         else
             fwrite(out.data, 1, out.len, stdout);

@@ -3,25 +3,14 @@
 #include "bs_admin.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_util.h"
 #include "lwm2m/error.h"
 
 #define TEMPLATE_NAME_MAX 63 /* lwm2m_bs_config.template_name holds 64 bytes */
-
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Messages are one line, whatever names the input held. */
 static void one_line(char *s)
@@ -127,10 +116,10 @@ static int validate_plans(const bs_admin *a, const lwm2m_bs_config *cfg, char *e
     if (idx < 0)
         return LWM2M_OK;
     if (res.rule == LWM2M_RULE_NO_MEMORY) {
-        say(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_ERR_NOMEM;
     }
-    say(err, errlen, "plan %d: %s", idx, res.message);
+    lwm2m_app_errf(err, errlen, "plan %d: %s", idx, res.message);
     return LWM2M_ERR_INVALID;
 }
 
@@ -141,8 +130,8 @@ static int check_document(const bs_admin *a, const lwm2m_bs_config *cfg, char *e
     if (cfg->template_name[0] != '\0') {
         if (!has_own_plans(cfg))
             return LWM2M_OK;
-        say(err, errlen, "an endpoint that uses template '%s' has no plans of its own",
-            cfg->template_name);
+        lwm2m_app_errf(err, errlen, "an endpoint that uses template '%s' has no plans of its own",
+                       cfg->template_name);
         return LWM2M_ERR_INVALID;
     }
     return validate_plans(a, cfg, err, errlen);
@@ -172,7 +161,7 @@ static int prepare(const bs_admin *a, const char *json, size_t len, doc_entry *d
     }
     d->json = lwm2m_bs_config_to_json(cfg);
     if (d->json == NULL) {
-        say(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         rc = LWM2M_ERR_NOMEM;
     }
 done:
@@ -202,9 +191,9 @@ static const char *kind_word(lwm2m_bs_entry_kind kind)
 
 int bs_admin_add(bs_admin *a, const char *json, size_t len, char *err, size_t errlen)
 {
-    say(err, errlen, "%s", "");
+    lwm2m_app_errf(err, errlen, "%s", "");
     if (a == NULL || a->store == NULL) {
-        say(err, errlen, "no store");
+        lwm2m_app_errf(err, errlen, "no store");
         return LWM2M_ERR_INVALID;
     }
     doc_entry d;
@@ -228,9 +217,9 @@ int bs_admin_add(bs_admin *a, const char *json, size_t len, char *err, size_t er
 
 int bs_admin_validate(bs_admin *a, const char *json, size_t len, char *err, size_t errlen)
 {
-    say(err, errlen, "%s", "");
+    lwm2m_app_errf(err, errlen, "%s", "");
     if (a == NULL) {
-        say(err, errlen, "no context");
+        lwm2m_app_errf(err, errlen, "no context");
         return LWM2M_ERR_INVALID;
     }
     doc_entry d;
@@ -350,16 +339,16 @@ static int batch_add(const bs_admin *a, batch *b, const char *json, size_t len, 
 {
     doc_entry *d = batch_next(b);
     if (d == NULL) {
-        say(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_ERR_NOMEM;
     }
     char msg[320];
     int rc = prepare(a, json, len, d, msg, sizeof msg);
     if (rc != LWM2M_OK) {
         if (d->name[0] != '\0')
-            say(err, errlen, "%s '%s': %s", kind_word(d->kind), d->name, msg);
+            lwm2m_app_errf(err, errlen, "%s '%s': %s", kind_word(d->kind), d->name, msg);
         else
-            say(err, errlen, "%s: %s", label, msg);
+            lwm2m_app_errf(err, errlen, "%s: %s", label, msg);
         one_line(err);
         free(d->json);
         return rc;
@@ -385,13 +374,14 @@ static int batch_store(const bs_admin *a, batch *b, char *err, size_t errlen)
     qsort(b->docs, b->n, sizeof *b->docs, compare_docs);
     for (size_t k = 1; k < b->n; k++) {
         if (compare_docs(&b->docs[k - 1], &b->docs[k]) == 0) {
-            say(err, errlen, "%s '%s': given twice", kind_word(b->docs[k].kind), b->docs[k].name);
+            lwm2m_app_errf(err, errlen, "%s '%s': given twice", kind_word(b->docs[k].kind),
+                           b->docs[k].name);
             return LWM2M_ERR_INVALID;
         }
     }
     lwm2m_bs_entry *entries = malloc(b->n * sizeof *entries);
     if (entries == NULL) {
-        say(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_ERR_NOMEM;
     }
     for (size_t k = 0; k < b->n; k++)
@@ -421,7 +411,7 @@ static int import_ours(const bs_admin *a, batch *b, const char *json, size_t len
     if (root == NULL) {
         const char *at = cJSON_GetErrorPtr();
         size_t off = at != NULL && at >= json && at <= json + len ? (size_t)(at - json) : 0;
-        say(err, errlen, "invalid JSON at offset %zu", off);
+        lwm2m_app_errf(err, errlen, "invalid JSON at offset %zu", off);
         return LWM2M_ERR_INVALID;
     }
     int rc = LWM2M_OK;
@@ -430,7 +420,7 @@ static int import_ours(const bs_admin *a, batch *b, const char *json, size_t len
         doc_label(root, 0, label, sizeof label);
         rc = batch_add(a, b, json, len, label, err, errlen);
     } else if (!cJSON_IsArray(root)) {
-        say(err, errlen, "expected a JSON array of documents or one document");
+        lwm2m_app_errf(err, errlen, "expected a JSON array of documents or one document");
         rc = LWM2M_ERR_INVALID;
     }
     size_t k = 0;
@@ -442,7 +432,7 @@ static int import_ours(const bs_admin *a, batch *b, const char *json, size_t len
         char label[LWM2M_ENDPOINT_MAX + 48];
         doc_label(e, k, label, sizeof label);
         if (text == NULL) {
-            say(err, errlen, "out of memory");
+            lwm2m_app_errf(err, errlen, "out of memory");
             rc = LWM2M_ERR_NOMEM;
         } else {
             rc = batch_add(a, b, text, strlen(text), label, err, errlen);
@@ -475,9 +465,9 @@ static int leshan_sink(void *ctx, const char *endpoint, const char *json)
 int bs_admin_import(bs_admin *a, const char *json, size_t len, bool leshan, char *err,
                     size_t errlen)
 {
-    say(err, errlen, "%s", "");
+    lwm2m_app_errf(err, errlen, "%s", "");
     if (a == NULL || a->store == NULL || json == NULL) {
-        say(err, errlen, "no store or no input");
+        lwm2m_app_errf(err, errlen, "no store or no input");
         return LWM2M_ERR_INVALID;
     }
     batch b = {NULL, 0, 0};
@@ -487,7 +477,7 @@ int bs_admin_import(bs_admin *a, const char *json, size_t len, bool leshan, char
         char msg[320] = "";
         rc = lwm2m_bs_config_import_leshan(json, len, leshan_sink, &c, msg, sizeof msg);
         if (rc != LWM2M_OK && !c.failed)
-            say(err, errlen, "%s", msg[0] != '\0' ? msg : lwm2m_strerror(rc));
+            lwm2m_app_errf(err, errlen, "%s", msg[0] != '\0' ? msg : lwm2m_strerror(rc));
         if (rc > 0) /* a sink never returns this, but the contract allows any non-zero */
             rc = LWM2M_ERR_INVALID;
     } else {
@@ -550,7 +540,7 @@ static int expand_template(const bs_admin *a, const char *name, const char *tmpl
 {
     cJSON *root = NULL;
     if (doc != NULL && (root = cJSON_Parse(doc)) == NULL) {
-        say(err, errlen, "endpoint '%s': stored document unreadable", endpoint);
+        lwm2m_app_errf(err, errlen, "endpoint '%s': stored document unreadable", endpoint);
         return LWM2M_ERR_INVALID;
     }
     lwm2m_bs_var *vars = NULL;
@@ -567,7 +557,7 @@ static int expand_template(const bs_admin *a, const char *name, const char *tmpl
         *out = NULL;
     }
     if (rc != LWM2M_OK)
-        say(err, errlen, "template '%s' for endpoint '%s': %s", name, endpoint, msg);
+        lwm2m_app_errf(err, errlen, "template '%s' for endpoint '%s': %s", name, endpoint, msg);
     free(vars);
     cJSON_Delete(root);
     return rc;
@@ -581,10 +571,10 @@ static int resolve_named(const bs_admin *a, const char *endpoint, const char *do
     char *tmpl = NULL;
     int rc = lwm2m_bs_store_get(a->store, LWM2M_BS_ENTRY_TEMPLATE, own->template_name, &tmpl);
     if (rc == LWM2M_ERR_NOT_FOUND)
-        say(err, errlen, "endpoint '%s' uses template '%s', which is not stored", endpoint,
-            own->template_name);
+        lwm2m_app_errf(err, errlen, "endpoint '%s' uses template '%s', which is not stored",
+                       endpoint, own->template_name);
     else if (rc != LWM2M_OK)
-        say(err, errlen, "store: %s", lwm2m_bs_store_last_error(a->store));
+        lwm2m_app_errf(err, errlen, "store: %s", lwm2m_bs_store_last_error(a->store));
     if (rc == LWM2M_OK)
         rc = expand_template(a, own->template_name, tmpl, endpoint, doc, out, err, errlen);
     free(tmpl);
@@ -606,11 +596,12 @@ static int resolve_matching(const bs_admin *a, const char *endpoint, lwm2m_bs_co
     int rc = lwm2m_bs_store_list(a->store, LWM2M_BS_ENTRY_TEMPLATE, visit_match, &m);
     if (rc < 0 || m.nomem) {
         free(m.json);
-        say(err, errlen, "%s", m.nomem ? "out of memory" : lwm2m_bs_store_last_error(a->store));
+        lwm2m_app_errf(err, errlen, "%s",
+                       m.nomem ? "out of memory" : lwm2m_bs_store_last_error(a->store));
         return m.nomem ? LWM2M_ERR_NOMEM : rc;
     }
     if (m.json == NULL) {
-        say(err, errlen, "no configuration for endpoint '%s'", endpoint);
+        lwm2m_app_errf(err, errlen, "no configuration for endpoint '%s'", endpoint);
         return LWM2M_ERR_NOT_FOUND;
     }
     rc = expand_template(a, m.name, m.json, endpoint, NULL, out, err, errlen);
@@ -621,15 +612,16 @@ static int resolve_matching(const bs_admin *a, const char *endpoint, lwm2m_bs_co
 int bs_admin_resolve(bs_admin *a, const char *endpoint, lwm2m_bs_config **out, char *err,
                      size_t errlen)
 {
-    say(err, errlen, "%s", "");
+    lwm2m_app_errf(err, errlen, "%s", "");
     if (out != NULL)
         *out = NULL;
     if (a == NULL || a->store == NULL || endpoint == NULL || out == NULL) {
-        say(err, errlen, "no store or no endpoint");
+        lwm2m_app_errf(err, errlen, "no store or no endpoint");
         return LWM2M_ERR_INVALID;
     }
     if (endpoint[0] == '\0' || strlen(endpoint) > LWM2M_ENDPOINT_MAX) {
-        say(err, errlen, "endpoint name empty or longer than %d bytes", LWM2M_ENDPOINT_MAX);
+        lwm2m_app_errf(err, errlen, "endpoint name empty or longer than %d bytes",
+                       LWM2M_ENDPOINT_MAX);
         return LWM2M_ERR_NOT_FOUND;
     }
     char *doc = NULL;
@@ -637,7 +629,7 @@ int bs_admin_resolve(bs_admin *a, const char *endpoint, lwm2m_bs_config **out, c
     if (rc == LWM2M_ERR_NOT_FOUND)
         return resolve_matching(a, endpoint, out, err, errlen);
     if (rc != LWM2M_OK) {
-        say(err, errlen, "store: %s", lwm2m_bs_store_last_error(a->store));
+        lwm2m_app_errf(err, errlen, "store: %s", lwm2m_bs_store_last_error(a->store));
         return rc;
     }
     lwm2m_bs_config *own = NULL;
@@ -645,7 +637,7 @@ int bs_admin_resolve(bs_admin *a, const char *endpoint, lwm2m_bs_config **out, c
     rc = lwm2m_bs_config_parse(doc, strlen(doc), a->defs, &own, msg, sizeof msg);
     if (rc != LWM2M_OK) {
         /* Stored documents were parsed once; only new object definitions change that. */
-        say(err, errlen, "endpoint '%s': stored document: %s", endpoint, msg);
+        lwm2m_app_errf(err, errlen, "endpoint '%s': stored document: %s", endpoint, msg);
     } else if (own->template_name[0] == '\0') {
         *out = own;
         own = NULL;

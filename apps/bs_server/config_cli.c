@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_options.h"
+#include "app_util.h"
 #include "bs_admin.h"
 #include "lwm2m/ddf.h"
 #include "lwm2m/error.h"
@@ -142,14 +144,8 @@ static int parse_options(int argc, char **argv, const char *optstring, const cha
         case 'h':
             o->help = true;
             break;
-        case ':':
-            fprintf(stderr, PROG ": %s: option '%s' needs an argument\n", where, argv[optind - 1]);
-            return EXIT_USAGE;
         default:
-            if (optopt != 0)
-                fprintf(stderr, PROG ": %s: unknown option '-%c'\n", where, optopt);
-            else
-                fprintf(stderr, PROG ": %s: unknown option '%s'\n", where, argv[optind - 1]);
+            lwm2m_app_bad_option(PROG, where, c, argv);
             return EXIT_USAGE;
         }
     }
@@ -352,14 +348,10 @@ static int run(const command *c, const cli *o, int nargs, char **args, const cha
     bs_admin a = {NULL, NULL};
     char err[512];
     int status = EXIT_FAILED;
-    if (o->object_dir != NULL) {
-        if (lwm2m_ddf_load_dir(o->object_dir, &ddf, err, sizeof err) != LWM2M_OK) {
-            fprintf(stderr, PROG ": %s: --object-dir: %s\n", where, err);
-            goto done;
-        }
-        defs = lwm2m_ddf_list(&ddf);
+    if (lwm2m_app_load_objects(PROG, where, o->object_dir, &ddf, &defs) != 0)
+        goto done;
+    if (o->object_dir != NULL)
         a.defs = &defs;
-    }
     if (strcmp(c->name, "validate") != 0 &&
         lwm2m_bs_store_open(o->store_spec, &a.store, err, sizeof err) != LWM2M_OK) {
         fprintf(stderr, PROG ": %s: store %s: %s\n", where, o->store_spec, err);
@@ -379,14 +371,8 @@ int bs_config_main(int argc, char **argv)
     int rc = parse_options(argc, argv, "+:s:h", "config", &o);
     if (rc != 0)
         return rc;
-    if (o.help) {
-        usage(stdout);
-        return 0;
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if ((rc = lwm2m_app_command_expected(o.help, argc, usage)) != LWM2M_APP_GO_ON)
+        return rc;
     int first = optind;
     const command *c = find_command(argv[first]);
     if (c == NULL) {

@@ -4,20 +4,19 @@
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "app_util.h"
+#include "http_util.h"
 #include "lwm2m/error.h"
 
 #define BODY_MAX      (1024u * 1024u)
 #define NAME_MAX_     LWM2M_ENDPOINT_MAX
 #define TEMPLATE_MAX_ 63
-#define DISCARD_MAX   (16u * 1024u * 1024u)
 #define CONN_LIMIT    64
 #define CONN_TIMEOUT  30 /* seconds of silence before a connection is closed */
 
@@ -29,41 +28,14 @@ struct bs_http {
 };
 
 /* Per request: the body as it arrives. */
-typedef struct request {
-    char *body;
-    size_t len, cap;
-    size_t discarded; /* bytes dropped past BODY_MAX */
-} request;
-
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+typedef lwm2m_app_http_body request;
 
 /* ---- responses ---------------------------------------------------------------------------- */
 
 /* Queues `body` (taken over and freed; NULL: empty) with status and JSON content type. */
 static enum MHD_Result reply(struct MHD_Connection *con, unsigned status, char *body)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        body != NULL ? strlen(body) : 0, body,
-        body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, PUT, POST, DELETE");
-    enum MHD_Result rc = MHD_queue_response(con, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return lwm2m_app_http_reply(con, status, body, "application/json", "GET, PUT, POST, DELETE");
 }
 
 /* An object of string members from key/value pairs, NULL-terminated; NULL on no memory. */
@@ -83,9 +55,7 @@ static char *json_object(const char *key, ...)
 
 static enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status, const char *msg)
 {
-    char *body = json_object("error", msg, (const char *)NULL);
-    if (body == NULL)
-        body = strdup("{\"error\":\"out of memory\"}");
+    char *body = lwm2m_app_http_error_json(msg);
     return reply(con, body != NULL ? status : MHD_HTTP_INTERNAL_SERVER_ERROR, body);
 }
 
@@ -115,42 +85,6 @@ static unsigned status_of(int rc)
     }
 }
 
-/* ---- names in URLs ------------------------------------------------------------------------ */
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes s[0..len) into out (cap bytes with the NUL). false for a malformed escape,
- * a %00 or a result that does not fit. */
-static bool url_decode(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (ch == '%') {
-            int hi = i + 2 < len ? hex_val(s[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_val(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return false;
-            ch = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        if (n + 1 >= cap)
-            return false;
-        out[n++] = ch;
-    }
-    out[n] = '\0';
-    return true;
-}
-
 /* ---- routes ------------------------------------------------------------------------------- */
 
 typedef struct route {
@@ -167,7 +101,7 @@ static bool is(const route *r, const char *method)
 
 static bool is_get(const route *r)
 {
-    return is(r, MHD_HTTP_METHOD_GET) || is(r, MHD_HTTP_METHOD_HEAD);
+    return lwm2m_app_http_is_get(r->method);
 }
 
 static bool is_put(const route *r)
@@ -224,7 +158,7 @@ static unsigned name_body(const request *q, lwm2m_bs_entry_kind kind, const char
                           char **owned, size_t *len, char *msg, size_t msglen)
 {
     *owned = NULL;
-    cJSON *root = cJSON_ParseWithLength(q->body, q->len);
+    cJSON *root = cJSON_ParseWithLength(q->text, q->len);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return 0; /* the document parser says what is wrong with it */
@@ -234,15 +168,15 @@ static unsigned name_body(const request *q, lwm2m_bs_entry_kind kind, const char
         kind == LWM2M_BS_ENTRY_ENDPOINT ? ep : cJSON_GetObjectItemCaseSensitive(root, "template");
     unsigned status = 0;
     if (kind == LWM2M_BS_ENTRY_TEMPLATE && ep != NULL) {
-        say(msg, msglen, "an endpoint document does not go under /api/templates");
+        lwm2m_app_errf(msg, msglen, "an endpoint document does not go under /api/templates");
         status = MHD_HTTP_BAD_REQUEST;
     } else if (own != NULL && (!cJSON_IsString(own) || strcmp(own->valuestring, name) != 0)) {
-        say(msg, msglen, "the body's \"%s\" differs from '%.255s' in the URL", kind_word(kind),
-            name);
+        lwm2m_app_errf(msg, msglen, "the body's \"%s\" differs from '%.255s' in the URL",
+                       kind_word(kind), name);
         status = MHD_HTTP_BAD_REQUEST;
     } else if (own == NULL &&
-               (*owned = with_name(q->body, q->len, kind_word(kind), name, len)) == NULL) {
-        say(msg, msglen, "out of memory");
+               (*owned = with_name(q->text, q->len, kind_word(kind), name, len)) == NULL) {
+        lwm2m_app_errf(msg, msglen, "out of memory");
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
     cJSON_Delete(root);
@@ -262,7 +196,7 @@ static enum MHD_Result put_entry(const route *r, lwm2m_bs_entry_kind kind, const
     bool existed = bs_admin_show(r->h->admin, kind, name, &doc) == LWM2M_OK;
     free(doc);
     doc = NULL;
-    int rc = bs_admin_add(r->h->admin, owned != NULL ? owned : r->req->body, len, err, sizeof err);
+    int rc = bs_admin_add(r->h->admin, owned != NULL ? owned : r->req->text, len, err, sizeof err);
     free(owned);
     if (rc != LWM2M_OK)
         return reply_error(r->con, status_of(rc == LWM2M_ERR_NOT_FOUND ? LWM2M_ERR_INVALID : rc),
@@ -329,7 +263,7 @@ static enum MHD_Result validate(const route *r)
     if (!is(r, MHD_HTTP_METHOD_POST))
         return not_allowed(r);
     char err[512] = "";
-    int rc = bs_admin_validate(r->h->admin, r->req->body != NULL ? r->req->body : "", r->req->len,
+    int rc = bs_admin_validate(r->h->admin, r->req->text != NULL ? r->req->text : "", r->req->len,
                                err, sizeof err);
     if (rc == LWM2M_OK)
         return reply(r->con, MHD_HTTP_OK, strdup("{\"valid\":true}"));
@@ -343,28 +277,17 @@ static enum MHD_Result validate(const route *r)
                         : reply_error(r->con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 }
 
-/* A query argument, percent-decoded into out; false when malformed. "" when absent. */
-static bool query_arg(const route *r, const char *key, char *out, size_t cap)
-{
-    const char *v = MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
-    if (v == NULL) {
-        out[0] = '\0';
-        return true;
-    }
-    return url_decode(v, strlen(v), out, cap);
-}
-
 static enum MHD_Result import_docs(const route *r)
 {
     if (!is(r, MHD_HTTP_METHOD_POST))
         return not_allowed(r);
     char format[16];
-    if (!query_arg(r, "format", format, sizeof format) ||
+    if (!lwm2m_app_http_query_arg(r->con, "format", format, sizeof format, NULL) ||
         (format[0] != '\0' && strcmp(format, "leshan") != 0 && strcmp(format, "lwm2m") != 0))
         return reply_error(r->con, MHD_HTTP_BAD_REQUEST,
                            "format: expected leshan, or lwm2m (the default)");
     char err[512] = "";
-    int rc = bs_admin_import(r->h->admin, r->req->body != NULL ? r->req->body : "", r->req->len,
+    int rc = bs_admin_import(r->h->admin, r->req->text != NULL ? r->req->text : "", r->req->len,
                              strcmp(format, "leshan") == 0, err, sizeof err);
     if (rc < 0)
         return reply_error(r->con, status_of(rc == LWM2M_ERR_NOT_FOUND ? LWM2M_ERR_INVALID : rc),
@@ -401,7 +324,7 @@ static enum MHD_Result trigger(const route *r)
         return not_allowed(r);
     if (!r->h->has_hooks || r->h->hooks.trigger == NULL)
         return reply_error(r->con, MHD_HTTP_NOT_IMPLEMENTED, "no trigger in this process");
-    cJSON *root = cJSON_ParseWithLength(r->req->body != NULL ? r->req->body : "", r->req->len);
+    cJSON *root = cJSON_ParseWithLength(r->req->text != NULL ? r->req->text : "", r->req->len);
     const cJSON *ep = cJSON_GetObjectItemCaseSensitive(root, "endpoint");
     const cJSON *addr = cJSON_GetObjectItemCaseSensitive(root, "address");
     enum MHD_Result res;
@@ -435,28 +358,21 @@ static unsigned split_name(const char *rest, char *name, size_t cap, bool *has_n
     *has_name = false;
     if (rest[0] == '\0' || strcmp(rest, "/") == 0)
         return 0;
-    rest++; /* the '/' */
-    if (strchr(rest, '/') != NULL) {
-        say(msg, msglen, "no such resource");
+    bool ok;
+    const char *after = lwm2m_app_http_segment(rest, name, cap, &ok);
+    if (after[0] != '\0') {
+        lwm2m_app_errf(msg, msglen, "no such resource");
         return MHD_HTTP_NOT_FOUND;
     }
-    if (!url_decode(rest, strlen(rest), name, cap) || name[0] == '\0') {
-        say(msg, msglen,
+    if (!ok) {
+        lwm2m_app_errf(
+            msg, msglen,
             "bad name in the URL (empty, malformed %%-escape, %%00, or longer than %zu bytes)",
             cap - 1);
         return MHD_HTTP_BAD_REQUEST;
     }
     *has_name = true;
     return 0;
-}
-
-/* The part of `url` after `prefix` when the url is the prefix or continues with '/'. */
-static const char *under(const char *url, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (strncmp(url, prefix, n) != 0 || (url[n] != '\0' && url[n] != '/'))
-        return NULL;
-    return url + n;
 }
 
 static enum MHD_Result dispatch(route *r, const char *url)
@@ -469,7 +385,7 @@ static enum MHD_Result dispatch(route *r, const char *url)
         {"/api/stats", stats},       {"/api/trigger", trigger},
     };
     for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++) {
-        const char *rest = under(url, plain[k].path);
+        const char *rest = lwm2m_app_http_under(url, plain[k].path);
         if (rest != NULL && (rest[0] == '\0' || strcmp(rest, "/") == 0))
             return plain[k].fn(r);
     }
@@ -484,7 +400,7 @@ static enum MHD_Result dispatch(route *r, const char *url)
         {"/api/resolve", LWM2M_BS_ENTRY_ENDPOINT, NAME_MAX_, true},
     };
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
-        const char *rest = under(url, named[k].path);
+        const char *rest = lwm2m_app_http_under(url, named[k].path);
         if (rest == NULL)
             continue;
         char name[NAME_MAX_ + 1], msg[128];
@@ -503,25 +419,6 @@ static enum MHD_Result dispatch(route *r, const char *url)
 
 /* ---- libmicrohttpd callbacks -------------------------------------------------------------- */
 
-/* Appends a piece of the body (the caller keeps it within BODY_MAX); false: no memory. */
-static bool take_body(request *q, const char *data, size_t n)
-{
-    if (q->len + n + 1 > q->cap) {
-        size_t cap = q->cap ? q->cap : 4096;
-        while (cap < q->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(q->body, cap);
-        if (grown == NULL)
-            return false;
-        q->body = grown;
-        q->cap = cap;
-    }
-    memcpy(q->body + q->len, data, n);
-    q->len += n;
-    q->body[q->len] = '\0';
-    return true;
-}
-
 static enum MHD_Result too_large(struct MHD_Connection *con)
 {
     return reply_errorf(con, MHD_HTTP_CONTENT_TOO_LARGE, "request body larger than %u bytes",
@@ -538,28 +435,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         if ((q = calloc(1, sizeof *q)) == NULL)
             return MHD_NO;
         *con_cls = q;
-        /* Headers only: a declared length too large is refused before the body is sent
-         * (libmicrohttpd takes a response here, not while the body arrives). */
-        const char *cl =
-            MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > BODY_MAX)
-            return too_large(con);
-        return MHD_YES;
+        /* Headers only: libmicrohttpd takes a response here, not while the body arrives. */
+        return lwm2m_app_http_declares_over(con, BODY_MAX) ? too_large(con) : MHD_YES;
     }
-    if (*upload_data_size > 0) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (q->discarded > 0 || n > BODY_MAX - q->len) {
-            /* A chunked body past the limit is read and dropped, then answered 413; one
-             * that goes on and on loses its connection. */
-            free(q->body);
-            q->body = NULL;
-            q->len = q->cap = 0;
-            q->discarded += n;
-            return q->discarded <= DISCARD_MAX ? MHD_YES : MHD_NO;
-        }
-        return take_body(q, upload_data, n) ? MHD_YES : MHD_NO;
-    }
+    if (*upload_data_size > 0)
+        return lwm2m_app_http_body_take(q, upload_data, upload_data_size, BODY_MAX);
     if (q->discarded > 0)
         return too_large(con);
     route r = {con, cls, method, q};
@@ -574,80 +454,24 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     (void)toe;
     request *q = *con_cls;
     if (q != NULL) {
-        free(q->body);
+        lwm2m_app_http_body_free(q);
         free(q);
         *con_cls = NULL;
     }
 }
 
-/* {name} segments are decoded by the routes, so that %2F stays inside a name. */
-static size_t keep_escapes(void *cls, struct MHD_Connection *con, char *s)
-{
-    (void)cls;
-    (void)con;
-    return strlen(s);
-}
-
 /* ---- the server --------------------------------------------------------------------------- */
-
-/* "HOST:PORT" or "[HOST]:PORT" into host and port texts. */
-static bool split_host_port(const char *hp, char *host, size_t host_cap, char *port,
-                            size_t port_cap)
-{
-    const char *colon;
-    const char *h = hp;
-    size_t hlen;
-    if (hp[0] == '[') {
-        const char *close = strchr(hp, ']');
-        if (close == NULL || close[1] != ':')
-            return false;
-        h = hp + 1;
-        hlen = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(hp, ':');
-        if (colon == NULL)
-            return false;
-        hlen = (size_t)(colon - hp);
-    }
-    const char *p = colon + 1;
-    size_t plen = strlen(p);
-    if (hlen >= host_cap || plen == 0 || plen >= port_cap || plen > 5)
-        return false;
-    for (size_t i = 0; i < plen; i++)
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-    if (strtoul(p, NULL, 10) > 65535)
-        return false;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    memcpy(port, p, plen + 1);
-    return true;
-}
 
 bs_http *bs_http_start(const char *host_port, bs_admin *admin, const bs_http_hooks *hooks,
                        char *err, size_t errlen)
 {
-    char host[256], port[8];
-    if (host_port == NULL || admin == NULL ||
-        !split_host_port(host_port, host, sizeof host, port, sizeof port)) {
-        say(err, errlen, "expected HOST:PORT or [HOST]:PORT, port 0..65535");
-        return NULL;
-    }
-    struct addrinfo hints, *ai = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int gai = getaddrinfo(host[0] != '\0' ? host : "127.0.0.1", port, &hints, &ai);
-    if (gai != 0 || ai == NULL) {
-        say(err, errlen, "cannot resolve '%s': %s", host, gai_strerror(gai));
+    if (admin == NULL) {
+        lwm2m_app_errf(err, errlen, "expected HOST:PORT or [HOST]:PORT, port 0..65535");
         return NULL;
     }
     bs_http *h = calloc(1, sizeof *h);
     if (h == NULL) {
-        freeaddrinfo(ai);
-        say(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return NULL;
     }
     h->admin = admin;
@@ -655,15 +479,13 @@ bs_http *bs_http_start(const char *host_port, bs_admin *admin, const bs_http_hoo
         h->hooks = *hooks;
         h->has_hooks = true;
     }
-    unsigned flags = MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    h->d = MHD_start_daemon(flags, (uint16_t)strtoul(port, NULL, 10), NULL, NULL, on_request, h,
-                            MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED,
-                            on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT, MHD_OPTION_END);
-    freeaddrinfo(ai);
-    if (h->d == NULL) {
-        say(err, errlen, "cannot listen on %s (in use, or not a local address)", host_port);
+    lwm2m_app_http_config cfg = {on_request, on_completed, h,    0,
+                                 CONN_LIMIT, CONN_TIMEOUT, NULL, NULL};
+    int rc = lwm2m_app_http_start(host_port, &cfg, &h->d, err, errlen);
+    if (rc != LWM2M_OK) {
+        if (rc == LWM2M_ERR_NOT_ALLOWED)
+            lwm2m_app_errf(err, errlen, "cannot listen on %s (in use, or not a local address)",
+                           host_port);
         free(h);
         return NULL;
     }
@@ -672,30 +494,17 @@ bs_http *bs_http_start(const char *host_port, bs_admin *admin, const bs_http_hoo
 
 uint16_t bs_http_port(const bs_http *h)
 {
-    if (h == NULL)
-        return 0;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-    return info != NULL ? info->port : 0;
+    return h != NULL ? lwm2m_app_http_port(h->d) : 0;
 }
 
 int bs_http_fdset(bs_http *h, fd_set *r, fd_set *w, fd_set *e, int *max_fd)
 {
-    if (h == NULL || max_fd == NULL)
-        return -1;
-    MHD_socket m = *max_fd;
-    if (MHD_get_fdset(h->d, r, w, e, &m) != MHD_YES)
-        return -1;
-    if (m > *max_fd)
-        *max_fd = m;
-    return 0;
+    return h != NULL ? lwm2m_app_http_fdset(h->d, r, w, e, max_fd) : -1;
 }
 
 int64_t bs_http_timeout_ms(bs_http *h)
 {
-    MHD_UNSIGNED_LONG_LONG t = 0;
-    if (h == NULL || MHD_get_timeout(h->d, &t) != MHD_YES)
-        return -1;
-    return t > (MHD_UNSIGNED_LONG_LONG)INT64_MAX ? INT64_MAX : (int64_t)t;
+    return h != NULL ? lwm2m_app_http_timeout_ms(h->d) : -1;
 }
 
 void bs_http_run(bs_http *h)

@@ -1,16 +1,16 @@
 /* lwm2m-bs-server: the Bootstrap Server daemon, its `config` and `trigger` commands. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <coap3/coap.h>
 
+#include "app_loop.h"
+#include "app_options.h"
+#include "app_util.h"
 #include "bs_admin.h"
 #include "http_api.h"
 #include "lwm2m/bs_session.h"
@@ -82,14 +82,13 @@ static int hook_trigger(void *ctx, const char *endpoint, const char *address, ch
     return lwm2m_bs_runtime_trigger(a->runtime, endpoint, address, err, errlen);
 }
 
+/* --session-timeout: 0, or 2 with the message printed. */
 static int parse_seconds(const char *s, int64_t *out)
 {
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || v < 1 || v > 86400)
-        return -1;
-    *out = v;
-    return 0;
+    if (lwm2m_app_parse_int(s, 1, 86400, out))
+        return 0;
+    fprintf(stderr, PROG ": bad --session-timeout '%s' (1..86400)\n", s);
+    return 2;
 }
 
 /* Shared by the server and `trigger`: the store, the object definitions. */
@@ -97,14 +96,10 @@ static int open_admin(app *a, const char *store_spec, const char *object_dir, lw
                       lwm2m_objdef_list *defs)
 {
     char err[300];
-    if (object_dir != NULL) {
-        if (lwm2m_ddf_load_dir(object_dir, ddf, err, sizeof err) != LWM2M_OK) {
-            fprintf(stderr, PROG ": --object-dir: %s\n", err);
-            return -1;
-        }
-        *defs = lwm2m_ddf_list(ddf);
+    if (lwm2m_app_load_objects(PROG, NULL, object_dir, ddf, defs) != 0)
+        return -1;
+    if (object_dir != NULL)
         a->admin.defs = defs;
-    }
     if (lwm2m_bs_store_open(store_spec, &a->admin.store, err, sizeof err) != LWM2M_OK) {
         fprintf(stderr, PROG ": store %s: %s\n", store_spec, err);
         return -1;
@@ -143,10 +138,8 @@ static int trigger_main(int argc, char **argv)
             object_dir = optarg;
             break;
         case 't':
-            if (parse_seconds(optarg, &timeout_s) != 0) {
-                fprintf(stderr, PROG ": bad --session-timeout '%s' (1..86400)\n", optarg);
+            if (parse_seconds(optarg, &timeout_s) != 0)
                 return 2;
-            }
             break;
         case 'h':
             printf("Usage: " PROG " trigger --endpoint NAME --address HOST:PORT [--store SPEC]\n"
@@ -197,6 +190,19 @@ done:
     return status;
 }
 
+typedef struct options {
+    lwm2m_app_listen_opts l;
+    int64_t timeout_s;
+} options;
+
+static int take_option(void *ctx, int opt, const char *arg)
+{
+    options *o = ctx;
+    if (lwm2m_app_listen_option(&o->l, opt, arg))
+        return 0;
+    return opt == 't' ? parse_seconds(arg, &o->timeout_s) : 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "config") == 0)
@@ -204,92 +210,36 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "trigger") == 0)
         return trigger_main(argc - 1, argv + 1);
 
-    const char *listen = "127.0.0.1:5683", *dtls_listen = NULL, *store_spec = "sqlite:lwm2m-bs.db";
-    const char *http = NULL, *object_dir = NULL;
-    int64_t timeout_s = 120;
-    bool verbose = false;
-    enum { OPT_NO_LISTEN = 256, OPT_OBJECT_DIR };
+    options o = {{"127.0.0.1:5683", NULL, "sqlite:lwm2m-bs.db", NULL, NULL, false}, 120};
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"no-listen", no_argument, NULL, OPT_NO_LISTEN},
-        {"dtls-listen", required_argument, NULL, 'd'},
-        {"store", required_argument, NULL, 's'},
-        {"http", required_argument, NULL, 'H'},
+        LWM2M_APP_LISTEN_LONG_OPTIONS,
         {"session-timeout", required_argument, NULL, 't'},
-        {"object-dir", required_argument, NULL, OPT_OBJECT_DIR},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "l:d:s:H:t:vh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            listen = optarg;
-            break;
-        case OPT_NO_LISTEN:
-            listen = NULL;
-            break;
-        case 'd':
-            dtls_listen = optarg;
-            break;
-        case 's':
-            store_spec = optarg;
-            break;
-        case 'H':
-            http = optarg;
-            break;
-        case OPT_OBJECT_DIR:
-            object_dir = optarg;
-            break;
-        case 't':
-            if (parse_seconds(optarg, &timeout_s) != 0) {
-                fprintf(stderr, PROG ": bad --session-timeout '%s' (1..86400)\n", optarg);
-                return 2;
-            }
-            break;
-        case 'v':
-            verbose = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
-        return 2;
-    }
-    if (listen == NULL && dtls_listen == NULL) {
-        fprintf(stderr, PROG ": --no-listen needs --dtls-listen\n");
-        return 2;
-    }
-
+    int status = lwm2m_app_options(PROG, argc, argv, "l:d:s:H:t:vh", opts, usage, take_option, &o);
+    if (status != LWM2M_APP_GO_ON)
+        return status;
+    if ((status = lwm2m_app_listen_check(PROG, &o.l)) != 0)
+        return status;
+    const char *http = o.l.http;
     app a;
     memset(&a, 0, sizeof a);
     lwm2m_ddf_set ddf = {0};
     lwm2m_objdef_list defs = {NULL, 0};
     bs_http *api = NULL;
-    int status = 1, sfd = -1;
+    int sfd = -1;
     char err[300];
+    status = 1;
     coap_startup();
-    coap_set_log_level(verbose ? LOG_NOTICE : LOG_ERR);
-    if (open_admin(&a, store_spec, object_dir, &ddf, &defs) != 0)
+    coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_ERR);
+    if (open_admin(&a, o.l.store_spec, o.l.object_dir, &ddf, &defs) != 0)
         goto done;
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
-        (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+    if ((sfd = lwm2m_app_signals_open(NULL)) < 0) {
         fprintf(stderr, PROG ": cannot set up signals: %s\n", strerror(errno));
         goto done;
     }
-    lwm2m_bs_runtime_options ro = {listen,  dtls_listen,   timeout_s * 1000, 0,
-                                   verbose, a.admin.store, a.admin.defs};
+    lwm2m_bs_runtime_options ro = {o.l.listen,  o.l.dtls_listen, o.timeout_s * 1000, 0,
+                                   o.l.verbose, a.admin.store,   a.admin.defs};
     lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity};
     a.runtime = lwm2m_bs_runtime_new(&ro, &hooks, err, sizeof err);
     if (a.runtime == NULL) {
@@ -307,27 +257,21 @@ int main(int argc, char **argv)
     /* The bound ports (a port 0 in the options means: any free one). */
     fprintf(stderr, PROG ": serving coap port %u, coaps port %u, store %s%s%s\n",
             lwm2m_bs_runtime_port(a.runtime, false), lwm2m_bs_runtime_port(a.runtime, true),
-            store_spec, http ? ", HTTP API on " : "", http ? http : "");
+            o.l.store_spec, http ? ", HTTP API on " : "", http ? http : "");
     for (;;) {
-        fd_set r, w, e;
-        FD_ZERO(&r);
-        FD_ZERO(&w);
-        FD_ZERO(&e);
-        FD_SET(sfd, &r);
-        int max_fd = sfd;
+        lwm2m_app_fdsets s;
+        lwm2m_app_fdsets_init(&s, sfd);
         uint32_t wait_ms = 200;
         if (api != NULL) {
-            bs_http_fdset(api, &r, &w, &e, &max_fd);
-            int64_t t = bs_http_timeout_ms(api);
-            if (t >= 0 && t < wait_ms)
-                wait_ms = (uint32_t)t;
+            bs_http_fdset(api, &s.r, &s.w, &s.e, &s.max_fd);
+            wait_ms = lwm2m_app_wait_ms(wait_ms, bs_http_timeout_ms(api));
         }
-        lwm2m_bs_runtime_process(a.runtime, wait_ms, max_fd + 1, &r, &w, &e);
+        lwm2m_bs_runtime_process(a.runtime, wait_ms, s.max_fd + 1, &s.r, &s.w, &s.e);
         if (api != NULL)
             bs_http_run(api);
-        struct signalfd_siginfo si;
-        if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-            fprintf(stderr, PROG ": signal %u: stopping\n", si.ssi_signo);
+        int sig = lwm2m_app_signal_caught(sfd);
+        if (sig != 0) {
+            fprintf(stderr, PROG ": signal %d: stopping\n", sig);
             break;
         }
     }
@@ -338,8 +282,7 @@ done:
     if (a.admin.store != NULL)
         lwm2m_bs_store_close(a.admin.store);
     lwm2m_ddf_free(&ddf);
-    if (sfd >= 0)
-        close(sfd);
+    lwm2m_app_signals_close(sfd, NULL);
     coap_cleanup();
     return status;
 }

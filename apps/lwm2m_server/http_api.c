@@ -3,23 +3,21 @@
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
 
+#include "app_util.h"
 #include "events.h"
+#include "http_util.h"
 #include "lwm2m/coap_code.h"
 #include "lwm2m/dm_server.h"
 #include "lwm2m/error.h"
 #include "security_cmd.h"
 
 #define BODY_MAX      (64u * 1024u)
-#define DISCARD_MAX   (16u * 1024u * 1024u)
 #define CONN_LIMIT    256
 #define CONN_TIMEOUT  60   /* seconds of silence before an active connection is closed */
 #define GONE_CHECK_MS 1000 /* how often waiting calls are checked for a closed peer */
@@ -51,9 +49,7 @@ struct request {
     srv_http *h;
     struct MHD_Connection *con;
     char what[WHAT_MAX];
-    char *body;
-    size_t len, cap;
-    size_t discarded; /* bytes dropped past BODY_MAX */
+    lwm2m_app_http_body in; /* up to BODY_MAX */
     call_state state;
     bool pending; /* the runtime will call on_done with this request */
     request *prev, *next;
@@ -68,29 +64,12 @@ struct request {
     char *answer;
 };
 
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void srv_log(const char *fmt, ...)
 {
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    lwm2m_app_vlog("lwm2m-server", fmt, ap);
     va_end(ap);
-    time_t t = time(NULL);
-    struct tm tm;
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", gmtime_r(&t, &tm));
-    fprintf(stderr, "%s lwm2m-server: %s\n", stamp, line);
 }
 
 /* ---- responses ---------------------------------------------------------------------------- */
@@ -125,31 +104,8 @@ static enum MHD_Result reply(struct MHD_Connection *con, const request *q, unsig
                              char *body)
 {
     log_call(q, status, body);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        body != NULL ? strlen(body) : 0, body,
-        body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL) {
-        free(body);
-        return MHD_NO;
-    }
-    if (body != NULL)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, PUT, PATCH, POST, DELETE");
-    enum MHD_Result rc = MHD_queue_response(con, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
-
-/* {"error": msg}, malloc'ed; a fixed text when out of memory. */
-static char *error_json(const char *msg)
-{
-    cJSON *o = cJSON_CreateObject();
-    char *text = o != NULL && cJSON_AddStringToObject(o, "error", msg) != NULL
-                     ? cJSON_PrintUnformatted(o)
-                     : NULL;
-    cJSON_Delete(o);
-    return text != NULL ? text : strdup("{\"error\":\"out of memory\"}");
+    return lwm2m_app_http_reply(con, status, body, body != NULL ? "application/json" : NULL,
+                                "GET, PUT, PATCH, POST, DELETE");
 }
 
 __attribute__((format(printf, 4, 5))) static enum MHD_Result
@@ -160,7 +116,7 @@ reply_error(struct MHD_Connection *con, const request *q, unsigned status, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return reply(con, q, status, error_json(msg));
+    return reply(con, q, status, lwm2m_app_http_error_json(msg));
 }
 
 static enum MHD_Result reply_json(struct MHD_Connection *con, const request *q, unsigned status,
@@ -171,50 +127,6 @@ static enum MHD_Result reply_json(struct MHD_Connection *con, const request *q, 
     if (text == NULL)
         return reply_error(con, q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     return reply(con, q, status, text);
-}
-
-/* ---- names in URLs ------------------------------------------------------------------------ */
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static bool decode_into(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (ch == '%') {
-            int hi = i + 2 < len ? hex_val(s[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_val(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return false;
-            ch = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        if (n + 1 >= cap)
-            return false;
-        out[n++] = ch;
-    }
-    out[n] = '\0';
-    return true;
-}
-
-/* Percent-decodes s[0..len) into out (cap bytes with the NUL); '+' stays '+'. false (and
- * out "") for a malformed escape, a %00 or a result that does not fit. */
-static bool url_decode(const char *s, size_t len, char *out, size_t cap)
-{
-    bool ok = decode_into(s, len, out, cap);
-    if (!ok && cap > 0)
-        out[0] = '\0';
-    return ok;
 }
 
 /* ---- routes ------------------------------------------------------------------------------- */
@@ -233,7 +145,7 @@ static bool is(const route *r, const char *method)
 
 static bool is_get(const route *r)
 {
-    return is(r, MHD_HTTP_METHOD_GET) || is(r, MHD_HTTP_METHOD_HEAD);
+    return lwm2m_app_http_is_get(r->method);
 }
 
 static enum MHD_Result not_allowed(const route *r)
@@ -245,14 +157,7 @@ static enum MHD_Result not_allowed(const route *r)
 /* A query argument percent-decoded into out ("" when absent); false when malformed. */
 static bool query_arg(const route *r, const char *key, char *out, size_t cap, bool *present)
 {
-    const char *v = MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND, key);
-    if (present != NULL)
-        *present = v != NULL;
-    if (v == NULL) {
-        out[0] = '\0';
-        return true;
-    }
-    return url_decode(v, strlen(v), out, cap);
+    return lwm2m_app_http_query_arg(r->con, key, out, cap, present);
 }
 
 static const lwm2m_rd *directory(const route *r)
@@ -384,7 +289,7 @@ static const char *store_error(const route *r)
 /* PUT /api/security/{ep} {"pskIdentity": .., "pskKey": hex} */
 static enum MHD_Result put_security(const route *r, const char *ep)
 {
-    cJSON *root = cJSON_ParseWithLength(r->q->body != NULL ? r->q->body : "", r->q->len);
+    cJSON *root = cJSON_ParseWithLength(r->q->in.text != NULL ? r->q->in.text : "", r->q->in.len);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "pskIdentity");
     const cJSON *key = cJSON_GetObjectItemCaseSensitive(root, "pskKey");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "endpoint");
@@ -392,13 +297,13 @@ static enum MHD_Result put_security(const route *r, const char *ep)
     unsigned status = 0;
     lwm2m_sec_info info;
     if (!cJSON_IsObject(root) || !cJSON_IsString(id) || !cJSON_IsString(key)) {
-        say(err, sizeof err, "expected {\"pskIdentity\": TEXT, \"pskKey\": HEX}");
+        lwm2m_app_errf(err, sizeof err, "expected {\"pskIdentity\": TEXT, \"pskKey\": HEX}");
         status = MHD_HTTP_BAD_REQUEST;
     } else if (name != NULL && (!cJSON_IsString(name) || strcmp(name->valuestring, ep) != 0)) {
-        say(err, sizeof err, "the body's \"endpoint\" differs from '%s' in the URL", ep);
+        lwm2m_app_errf(err, sizeof err, "the body's \"endpoint\" differs from '%s' in the URL", ep);
         status = MHD_HTTP_BAD_REQUEST;
     } else if (cJSON_GetArraySize(root) != 2 + (name != NULL)) {
-        say(err, sizeof err, "unknown member: expected pskIdentity and pskKey only");
+        lwm2m_app_errf(err, sizeof err, "unknown member: expected pskIdentity and pskKey only");
         status = MHD_HTTP_BAD_REQUEST;
     } else if (srv_security_fill(&info, ep, id->valuestring, key->valuestring, err, sizeof err) !=
                LWM2M_OK) {
@@ -506,7 +411,7 @@ static unsigned choose_op(const route *r, dm_kind kind, const lwm2m_path *p, lwm
     } else if (post && (p->len == 1 || p->len == 3)) {
         *op = p->len == 1 ? LWM2M_DM_CREATE : LWM2M_DM_EXECUTE;
     } else if (post) {
-        say(msg, msglen, "POST takes /{o} (Create) or /{o}/{i}/{r} (Execute)");
+        lwm2m_app_errf(msg, msglen, "POST takes /{o} (Create) or /{o}/{i}/{r} (Execute)");
         return MHD_HTTP_BAD_REQUEST;
     } else {
         return MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -522,15 +427,15 @@ static unsigned call_options(const route *r, request *q, lwm2m_format *format, c
     bool present;
     q->timeout_s = (r->h->env.request_timeout_ms + 999) / 1000;
     if (!query_arg(r, "timeout", text, sizeof text, &present)) {
-        say(msg, msglen, "bad timeout: expected seconds, 1..%d", SRV_HTTP_TIMEOUT_MAX_S);
+        lwm2m_app_errf(msg, msglen, "bad timeout: expected seconds, 1..%d", SRV_HTTP_TIMEOUT_MAX_S);
         return MHD_HTTP_BAD_REQUEST;
     }
     if (present) {
         char *end = NULL;
         long long v = strtoll(text, &end, 10);
         if (text[0] < '0' || text[0] > '9' || *end != '\0' || v < 1) {
-            say(msg, msglen, "bad timeout '%s': expected seconds, 1..%d", text,
-                SRV_HTTP_TIMEOUT_MAX_S);
+            lwm2m_app_errf(msg, msglen, "bad timeout '%s': expected seconds, 1..%d", text,
+                           SRV_HTTP_TIMEOUT_MAX_S);
             return MHD_HTTP_BAD_REQUEST;
         }
         q->timeout_s = v > SRV_HTTP_TIMEOUT_MAX_S ? SRV_HTTP_TIMEOUT_MAX_S : v;
@@ -538,7 +443,8 @@ static unsigned call_options(const route *r, request *q, lwm2m_format *format, c
     *format = LWM2M_FORMAT_NONE;
     if (!query_arg(r, "format", text, sizeof text, &present) ||
         (present && lwm2m_format_from_name(text, format) != LWM2M_OK)) {
-        say(msg, msglen,
+        lwm2m_app_errf(
+            msg, msglen,
             "bad format '%s': expected tlv, senml-json, senml-cbor, json, cbor, text or opaque",
             text);
         return MHD_HTTP_BAD_REQUEST;
@@ -561,8 +467,8 @@ static enum MHD_Result add_attr(void *cls, enum MHD_ValueKind kind, const char *
     char k[32], v[64];
     if (strcmp(key, "timeout") == 0)
         return MHD_YES;
-    if (!url_decode(key, strlen(key), k, sizeof k) ||
-        (value != NULL && !url_decode(value, strlen(value), v, sizeof v)) ||
+    if (!lwm2m_app_http_decode(key, strlen(key), k, sizeof k) ||
+        (value != NULL && !lwm2m_app_http_decode(value, strlen(value), v, sizeof v)) ||
         strpbrk(k, "&=") != NULL || (value != NULL && strpbrk(v, "&=") != NULL)) {
         a->bad = true;
         return MHD_NO;
@@ -589,10 +495,11 @@ static void body_type(const route *r, char *out, size_t cap)
         n--;
     if (n == 0 || (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0)) {
         size_t i = 0;
-        while (i < r->q->len && strchr(" \t\r\n", r->q->body[i]) != NULL)
+        while (i < r->q->in.len && strchr(" \t\r\n", r->q->in.text[i]) != NULL)
             i++;
         snprintf(out, cap, "%s",
-                 i < r->q->len && r->q->body[i] == '[' ? "application/senml+json" : "text/plain");
+                 i < r->q->in.len && r->q->in.text[i] == '[' ? "application/senml+json"
+                                                             : "text/plain");
         return;
     }
     snprintf(out, cap, "%.*s", (int)n, ct);
@@ -609,28 +516,30 @@ static unsigned body_records(const route *r, const lwm2m_path *path, lwm2m_recor
     *recs = NULL;
     *arena_mem = NULL;
     *count = 0;
-    if (r->q->len == 0) {
-        say(msg, msglen, "empty body: expected the values (text/plain or application/senml+json)");
+    if (r->q->in.len == 0) {
+        lwm2m_app_errf(msg, msglen,
+                       "empty body: expected the values (text/plain or application/senml+json)");
         return MHD_HTTP_BAD_REQUEST;
     }
     char type[64];
     body_type(r, type, sizeof type);
     /* Each SenML record takes more than 4 bytes of JSON; the strings of the body end up in the
      * arena, unescaped ones possibly twice, never longer than in the body. */
-    size_t cap = r->q->len / 4 + 8, arena_cap = 2 * r->q->len + 64;
+    size_t cap = r->q->in.len / 4 + 8, arena_cap = 2 * r->q->in.len + 64;
     *recs = calloc(cap, sizeof **recs);
     *arena_mem = malloc(arena_cap);
     if (*recs == NULL || *arena_mem == NULL) {
-        say(msg, msglen, "out of memory");
+        lwm2m_app_errf(msg, msglen, "out of memory");
         return MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
     lwm2m_arena arena = lwm2m_arena_init(*arena_mem, arena_cap);
     lwm2m_record_list list = lwm2m_record_list_init(*recs, cap);
     char err[300] = "";
-    int rc = lwm2m_dm_body_records(r->h->env.defs, path, type, (const uint8_t *)r->q->body,
-                                   r->q->len, &arena, &list, err, sizeof err);
+    int rc = lwm2m_dm_body_records(r->h->env.defs, path, type, (const uint8_t *)r->q->in.text,
+                                   r->q->in.len, &arena, &list, err, sizeof err);
     if (rc != LWM2M_OK) {
-        say(msg, msglen, "bad body (%s): %s", type, err[0] != '\0' ? err : lwm2m_strerror(rc));
+        lwm2m_app_errf(msg, msglen, "bad body (%s): %s", type,
+                       err[0] != '\0' ? err : lwm2m_strerror(rc));
         return rc == LWM2M_ERR_NOMEM && err[0] == '\0' ? MHD_HTTP_INTERNAL_SERVER_ERROR
                                                        : MHD_HTTP_BAD_REQUEST;
     }
@@ -729,7 +638,7 @@ static void on_done(void *arg, unsigned code, lwm2m_format format, const uint8_t
     if (json != NULL && q->observing)
         json = with_observation(json, q->obs_id);
     finish_call(q, CALL_ANSWERED, json != NULL ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                json != NULL ? json : error_json("out of memory"));
+                json != NULL ? json : lwm2m_app_http_error_json("out of memory"));
 }
 
 /* The status of a failed lwm2m_srv_send. */
@@ -776,17 +685,18 @@ static enum MHD_Result dm_call(const route *r, const char *ep, const char *rest)
         status = body_records(r, &q->path, &recs, &args.record_count, &arena, msg, sizeof msg);
         args.records = recs;
     } else if (q->op == LWM2M_DM_EXECUTE) {
-        if (q->len > 0 && memchr(q->body, '\0', q->len) != NULL) {
-            say(msg, sizeof msg, "Execute arguments must be text");
+        if (q->in.len > 0 && memchr(q->in.text, '\0', q->in.len) != NULL) {
+            lwm2m_app_errf(msg, sizeof msg, "Execute arguments must be text");
             status = MHD_HTTP_BAD_REQUEST;
         }
-        args.text = q->len > 0 ? q->body : NULL;
+        args.text = q->in.len > 0 ? q->in.text : NULL;
     } else if (q->op == LWM2M_DM_WRITE_ATTRIBUTES) {
         MHD_get_connection_values(r->con, MHD_GET_ARGUMENT_KIND, add_attr, &attrs);
         if (attrs.bad || attrs.len == 0) {
-            say(msg, sizeof msg, "%s",
-                attrs.bad ? "bad attribute query"
-                          : "no attributes: expected ?pmin=&pmax=&gt=&lt=&st=&epmin=&epmax=");
+            lwm2m_app_errf(msg, sizeof msg, "%s",
+                           attrs.bad
+                               ? "bad attribute query"
+                               : "no attributes: expected ?pmin=&pmax=&gt=&lt=&st=&epmin=&epmax=");
             status = MHD_HTTP_BAD_REQUEST;
         }
         args.text = attrs.text;
@@ -814,30 +724,22 @@ static enum MHD_Result dm_call(const route *r, const char *ep, const char *rest)
 
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
-/* The part of `url` after `prefix` when the url is the prefix or continues with '/'. */
-static const char *under(const char *url, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (strncmp(url, prefix, n) != 0 || (url[n] != '\0' && url[n] != '/'))
-        return NULL;
-    return url + n;
-}
-
 /* "/{name}[/rest]" (rest points at its '/' or is "") into the decoded name. 0, or the status
  * to answer with `msg`. `rest` NULL: no further segments allowed. */
 static unsigned split_name(const char *s, char *name, size_t cap, const char **rest, char *msg,
                            size_t msglen)
 {
-    s++; /* the '/' */
-    size_t n = strcspn(s, "/");
+    bool ok;
+    const char *after = lwm2m_app_http_segment(s, name, cap, &ok);
     if (rest != NULL)
-        *rest = s + n;
-    else if (s[n] != '\0' && strcmp(s + n, "/") != 0) {
-        say(msg, msglen, "no such resource");
+        *rest = after;
+    else if (after[0] != '\0' && strcmp(after, "/") != 0) {
+        lwm2m_app_errf(msg, msglen, "no such resource");
         return MHD_HTTP_NOT_FOUND;
     }
-    if (!url_decode(s, n, name, cap) || name[0] == '\0') {
-        say(msg, msglen,
+    if (!ok) {
+        lwm2m_app_errf(
+            msg, msglen,
             "bad endpoint name in the URL (empty, malformed %%-escape, %%00, or longer than %zu "
             "bytes)",
             cap - 1);
@@ -863,13 +765,15 @@ static enum MHD_Result clients(const route *r, const char *rest)
 static enum MHD_Result dispatch(const route *r, const char *url)
 {
     const char *rest;
-    if ((rest = under(url, "/api/clients")) != NULL)
+    if ((rest = lwm2m_app_http_under(url, "/api/clients")) != NULL)
         return clients(r, rest);
-    if ((rest = under(url, "/api/observations")) != NULL && (!rest[0] || !strcmp(rest, "/")))
+    if ((rest = lwm2m_app_http_under(url, "/api/observations")) != NULL &&
+        (!rest[0] || !strcmp(rest, "/")))
         return list_observations(r);
-    if ((rest = under(url, "/api/events")) != NULL && (!rest[0] || !strcmp(rest, "/")))
+    if ((rest = lwm2m_app_http_under(url, "/api/events")) != NULL &&
+        (!rest[0] || !strcmp(rest, "/")))
         return open_events(r);
-    if ((rest = under(url, "/api/security")) != NULL) {
+    if ((rest = lwm2m_app_http_under(url, "/api/security")) != NULL) {
         if (rest[0] == '\0' || strcmp(rest, "/") == 0)
             return security(r, NULL);
         char ep[LWM2M_SEC_ENDPOINT_MAX + 1], msg[160];
@@ -882,25 +786,6 @@ static enum MHD_Result dispatch(const route *r, const char *url)
 }
 
 /* ---- libmicrohttpd callbacks -------------------------------------------------------------- */
-
-/* Appends a piece of the body (the caller keeps it within BODY_MAX); false: no memory. */
-static bool take_body(request *q, const char *data, size_t n)
-{
-    if (q->len + n + 1 > q->cap) {
-        size_t cap = q->cap ? q->cap : 4096;
-        while (cap < q->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(q->body, cap);
-        if (grown == NULL)
-            return false;
-        q->body = grown;
-        q->cap = cap;
-    }
-    memcpy(q->body + q->len, data, n);
-    q->len += n;
-    q->body[q->len] = '\0';
-    return true;
-}
 
 static enum MHD_Result too_large(struct MHD_Connection *con, const request *q)
 {
@@ -922,26 +807,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         snprintf(q->what, sizeof q->what, "%s %s", method, url);
         *con_cls = q;
         /* Headers only: a declared length too large is refused before the body is sent. */
-        const char *cl =
-            MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strtoull(cl, NULL, 10) > BODY_MAX)
-            return too_large(con, q);
-        return MHD_YES;
+        return lwm2m_app_http_declares_over(con, BODY_MAX) ? too_large(con, q) : MHD_YES;
     }
-    if (*upload_data_size > 0) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (q->discarded > 0 || n > BODY_MAX - q->len) {
-            /* A chunked body past the limit is read and dropped, then answered 413; one
-             * that goes on and on loses its connection. */
-            free(q->body);
-            q->body = NULL;
-            q->len = q->cap = 0;
-            q->discarded += n;
-            return q->discarded <= DISCARD_MAX ? MHD_YES : MHD_NO;
-        }
-        return take_body(q, upload_data, n) ? MHD_YES : MHD_NO;
-    }
+    if (*upload_data_size > 0)
+        return lwm2m_app_http_body_take(&q->in, upload_data, upload_data_size, BODY_MAX);
     switch (q->state) {
     case CALL_ANSWERED: {
         char *body = q->answer;
@@ -955,7 +824,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     case CALL_NEW:
         break;
     }
-    if (q->discarded > 0)
+    if (q->in.discarded > 0)
         return too_large(con, q);
     route r = {con, cls, method, q};
     return dispatch(&r, url);
@@ -973,18 +842,10 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     if (q->pending)
         lwm2m_srv_forget(h->env.runtime, q); /* on_done must not touch q any more */
     unlink_waiting(q);
-    free(q->body);
+    lwm2m_app_http_body_free(&q->in);
     free(q->answer);
     free(q);
     *con_cls = NULL;
-}
-
-/* {name} segments are decoded by the routes, so that %2F stays inside a name. */
-static size_t keep_escapes(void *cls, struct MHD_Connection *con, char *s)
-{
-    (void)cls;
-    (void)con;
-    return strlen(s);
 }
 
 /* ---- timers ------------------------------------------------------------------------------- */
@@ -1025,41 +886,6 @@ static void expire_calls(srv_http *h, int64_t now)
 
 /* ---- the server --------------------------------------------------------------------------- */
 
-/* "HOST:PORT" or "[HOST]:PORT" into host and port texts. */
-static bool split_host_port(const char *hp, char *host, size_t host_cap, char *port,
-                            size_t port_cap)
-{
-    const char *colon;
-    const char *h = hp;
-    size_t hlen;
-    if (hp[0] == '[') {
-        const char *close = strchr(hp, ']');
-        if (close == NULL || close[1] != ':')
-            return false;
-        h = hp + 1;
-        hlen = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(hp, ':');
-        if (colon == NULL)
-            return false;
-        hlen = (size_t)(colon - hp);
-    }
-    const char *p = colon + 1;
-    size_t plen = strlen(p);
-    if (hlen >= host_cap || plen == 0 || plen >= port_cap || plen > 5)
-        return false;
-    for (size_t i = 0; i < plen; i++)
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-    if (strtoul(p, NULL, 10) > 65535)
-        return false;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    memcpy(port, p, plen + 1);
-    return true;
-}
-
 /* libmicrohttpd's messages: kept while starting (the caller reports one line), logged after. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -1075,45 +901,28 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 srv_http *srv_http_start(const char *host_port, const srv_http_env *env, char *err, size_t errlen)
 {
-    char host[256], port[8];
-    if (host_port == NULL || env == NULL || env->runtime == NULL || env->store == NULL ||
-        !split_host_port(host_port, host, sizeof host, port, sizeof port)) {
-        say(err, errlen, "expected HOST:PORT or [HOST]:PORT, port 0..65535");
-        return NULL;
-    }
-    struct addrinfo hints, *ai = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int gai = getaddrinfo(host[0] != '\0' ? host : "127.0.0.1", port, &hints, &ai);
-    if (gai != 0 || ai == NULL) {
-        say(err, errlen, "cannot resolve '%s': %s", host, gai_strerror(gai));
+    if (env == NULL || env->runtime == NULL || env->store == NULL) {
+        lwm2m_app_errf(err, errlen, "expected HOST:PORT or [HOST]:PORT, port 0..65535");
         return NULL;
     }
     srv_http *h = calloc(1, sizeof *h);
     if (h == NULL || (h->events = srv_events_new(SRV_EVENTS_QUEUE_MAX)) == NULL) {
         free(h);
-        freeaddrinfo(ai);
-        say(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return NULL;
     }
     h->env = *env;
     if (h->env.request_timeout_ms <= 0)
         h->env.request_timeout_ms = 30000;
     h->next_due_ms = INT64_MAX;
-    unsigned flags = MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
-                     (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    h->d = MHD_start_daemon(flags, (uint16_t)strtoul(port, NULL, 10), NULL, NULL, on_request, h,
-                            MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED,
-                            on_completed, h, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
-    freeaddrinfo(ai);
-    if (h->d == NULL) {
-        say(err, errlen, "cannot listen on %s: %s", host_port,
-            h->start_error[0] != '\0' ? h->start_error : "in use, or not a local address");
+    lwm2m_app_http_config cfg = {on_request, on_completed, h,       MHD_ALLOW_SUSPEND_RESUME,
+                                 CONN_LIMIT, CONN_TIMEOUT, mhd_log, h};
+    int rc = lwm2m_app_http_start(host_port, &cfg, &h->d, err, errlen);
+    if (rc != LWM2M_OK) {
+        if (rc == LWM2M_ERR_NOT_ALLOWED)
+            lwm2m_app_errf(err, errlen, "cannot listen on %s: %s", host_port,
+                           h->start_error[0] != '\0' ? h->start_error
+                                                     : "in use, or not a local address");
         srv_events_free(h->events);
         free(h);
         return NULL;
@@ -1124,32 +933,19 @@ srv_http *srv_http_start(const char *host_port, const srv_http_env *env, char *e
 
 uint16_t srv_http_port(const srv_http *h)
 {
-    if (h == NULL)
-        return 0;
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-    return info != NULL ? info->port : 0;
+    return h != NULL ? lwm2m_app_http_port(h->d) : 0;
 }
 
 int srv_http_fdset(srv_http *h, fd_set *r, fd_set *w, fd_set *e, int *max_fd)
 {
-    if (h == NULL || max_fd == NULL)
-        return -1;
-    MHD_socket m = *max_fd;
-    if (MHD_get_fdset(h->d, r, w, e, &m) != MHD_YES)
-        return -1;
-    if (m > *max_fd)
-        *max_fd = m;
-    return 0;
+    return h != NULL ? lwm2m_app_http_fdset(h->d, r, w, e, max_fd) : -1;
 }
 
 int64_t srv_http_timeout_ms(srv_http *h)
 {
     if (h == NULL)
         return -1;
-    int64_t t = -1;
-    MHD_UNSIGNED_LONG_LONG mt = 0;
-    if (MHD_get_timeout(h->d, &mt) == MHD_YES)
-        t = mt > (MHD_UNSIGNED_LONG_LONG)INT64_MAX ? INT64_MAX : (int64_t)mt;
+    int64_t t = lwm2m_app_http_timeout_ms(h->d);
     if (h->next_due_ms != INT64_MAX) {
         int64_t due = h->next_due_ms - srv_now_ms();
         if (due < 0)
@@ -1180,7 +976,7 @@ void srv_http_stop(srv_http *h)
         lwm2m_srv_forget(h->env.runtime, q);
         q->pending = false;
         finish_call(q, CALL_ANSWERED, MHD_HTTP_SERVICE_UNAVAILABLE,
-                    error_json("the server is stopping"));
+                    lwm2m_app_http_error_json("the server is stopping"));
     }
     srv_events_close_all(h->events);
     /* A few rounds so that the answers (and the streams' ends) usually go out. */

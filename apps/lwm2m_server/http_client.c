@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "app_util.h"
 
 #define IO_BUF         16384u /* receive buffer; also the longest status or header line */
 #define HEADERS_MAX    100    /* header (or trailer) lines per answer */
@@ -52,22 +53,6 @@ struct lwm2m_http_stream {
     char event[64];
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int64_t lwm2m_http_now_ms(void)
 {
     struct timespec ts;
@@ -87,19 +72,19 @@ int lwm2m_http_url_parse(const char *url, lwm2m_http_url *out, char *err, size_t
     static const char scheme[] = "http://";
     memset(out, 0, sizeof *out);
     if (strncasecmp(url, scheme, sizeof scheme - 1) != 0) {
-        set_err(err, errlen, "not an http:// URL");
+        lwm2m_app_errf(err, errlen, "not an http:// URL");
         return LWM2M_HTTP_ERR_INVALID;
     }
     const char *auth = url + sizeof scheme - 1;
     size_t auth_len = strcspn(auth, "/?#");
     const char *rest = auth + auth_len;
     if (auth_len == 0 || auth_len >= sizeof out->authority) {
-        set_err(err, errlen, "missing or overlong host");
+        lwm2m_app_errf(err, errlen, "missing or overlong host");
         return LWM2M_HTTP_ERR_INVALID;
     }
     for (size_t k = 0; k < auth_len; k++) {
         if (!url_char_ok(auth[k]) || auth[k] == '@') {
-            set_err(err, errlen, "bad character in the host");
+            lwm2m_app_errf(err, errlen, "bad character in the host");
             return LWM2M_HTTP_ERR_INVALID;
         }
     }
@@ -109,12 +94,12 @@ int lwm2m_http_url_parse(const char *url, lwm2m_http_url *out, char *err, size_t
         host = auth + 1;
         host_end = memchr(auth, ']', auth_len);
         if (host_end == NULL) {
-            set_err(err, errlen, "unclosed '[' in the host");
+            lwm2m_app_errf(err, errlen, "unclosed '[' in the host");
             return LWM2M_HTTP_ERR_INVALID;
         }
         if (host_end + 1 < auth + auth_len) {
             if (host_end[1] != ':') {
-                set_err(err, errlen, "junk after ']'");
+                lwm2m_app_errf(err, errlen, "junk after ']'");
                 return LWM2M_HTTP_ERR_INVALID;
             }
             port = host_end + 2;
@@ -128,7 +113,7 @@ int lwm2m_http_url_parse(const char *url, lwm2m_http_url *out, char *err, size_t
     }
     size_t host_len = (size_t)(host_end - host);
     if (host_len == 0 || host_len >= sizeof out->host) {
-        set_err(err, errlen, "empty host");
+        lwm2m_app_errf(err, errlen, "empty host");
         return LWM2M_HTTP_ERR_INVALID;
     }
     memcpy(out->host, host, host_len);
@@ -145,25 +130,25 @@ int lwm2m_http_url_parse(const char *url, lwm2m_http_url *out, char *err, size_t
             v = v * 10 + (unsigned long)(port[k] - '0');
         }
         if (port_len == 0 || port_len > 5 || v == 0 || v > 65535) {
-            set_err(err, errlen, "bad port (1..65535)");
+            lwm2m_app_errf(err, errlen, "bad port (1..65535)");
             return LWM2M_HTTP_ERR_INVALID;
         }
         snprintf(out->port, sizeof out->port, "%lu", v);
     }
     if (*rest == '?' || *rest == '#') {
-        set_err(err, errlen, "no query or fragment allowed");
+        lwm2m_app_errf(err, errlen, "no query or fragment allowed");
         return LWM2M_HTTP_ERR_INVALID;
     }
     size_t prefix_len = strlen(rest);
     while (prefix_len > 0 && rest[prefix_len - 1] == '/')
         prefix_len--;
     if (prefix_len >= sizeof out->prefix) {
-        set_err(err, errlen, "path prefix too long");
+        lwm2m_app_errf(err, errlen, "path prefix too long");
         return LWM2M_HTTP_ERR_INVALID;
     }
     for (size_t k = 0; k < prefix_len; k++) {
         if (!url_char_ok(rest[k]) || rest[k] == '?' || rest[k] == '#') {
-            set_err(err, errlen, "bad character in the path");
+            lwm2m_app_errf(err, errlen, "bad character in the path");
             return LWM2M_HTTP_ERR_INVALID;
         }
     }
@@ -182,7 +167,7 @@ static int wait_fd(int fd, short events, int64_t deadline, int cancel_fd, char *
         if (deadline >= 0) {
             int64_t left = deadline - lwm2m_http_now_ms();
             if (left <= 0) {
-                set_err(err, errlen, "timed out");
+                lwm2m_app_errf(err, errlen, "timed out");
                 return LWM2M_HTTP_ERR_TIMEOUT;
             }
             timeout = left > 60000 ? 60000 : (int)left;
@@ -192,7 +177,7 @@ static int wait_fd(int fd, short events, int64_t deadline, int cancel_fd, char *
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            set_err(err, errlen, "poll: %s", strerror(errno));
+            lwm2m_app_errf(err, errlen, "poll: %s", strerror(errno));
             return LWM2M_HTTP_ERR_IO;
         }
         if (cancel_fd >= 0 && p[1].revents != 0)
@@ -259,7 +244,7 @@ static int connect_url(const lwm2m_http_url *url, int64_t deadline, int cancel_f
     hints.ai_flags = AI_NUMERICSERV;
     int g = getaddrinfo(url->host, url->port, &hints, &res);
     if (g != 0) {
-        set_err(err, errlen, "%s: %s", url->host, gai_strerror(g));
+        lwm2m_app_errf(err, errlen, "%s: %s", url->host, gai_strerror(g));
         return LWM2M_HTTP_ERR_CONNECT;
     }
     int64_t cdl = lwm2m_http_now_ms() + CONNECT_MAX_MS;
@@ -277,7 +262,7 @@ static int connect_url(const lwm2m_http_url *url, int64_t deadline, int cancel_f
     if (fd == -2)
         return LWM2M_HTTP_CANCELLED;
     if (fd < 0) {
-        set_err(err, errlen, "%s", strerror(last_errno));
+        lwm2m_app_errf(err, errlen, "%s", strerror(last_errno));
         return LWM2M_HTTP_ERR_CONNECT;
     }
     *fd_out = fd;
@@ -294,7 +279,7 @@ static int send_all(conn *c, const char *p, size_t n, char *err, size_t errlen)
         if (k < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
                 continue;
-            set_err(err, errlen, "send: %s", strerror(errno));
+            lwm2m_app_errf(err, errlen, "send: %s", strerror(errno));
             return LWM2M_HTTP_ERR_IO;
         }
         p += k;
@@ -314,7 +299,7 @@ static int fill(conn *c, char *err, size_t errlen)
         c->start = 0;
     }
     if (c->end == sizeof c->buf) {
-        set_err(err, errlen, "line longer than %u bytes", IO_BUF);
+        lwm2m_app_errf(err, errlen, "line longer than %u bytes", IO_BUF);
         return LWM2M_HTTP_ERR_PROTOCOL;
     }
     for (;;) {
@@ -332,7 +317,7 @@ static int fill(conn *c, char *err, size_t errlen)
         }
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
             continue;
-        set_err(err, errlen, "recv: %s", strerror(errno));
+        lwm2m_app_errf(err, errlen, "recv: %s", strerror(errno));
         return LWM2M_HTTP_ERR_IO;
     }
 }
@@ -353,9 +338,9 @@ static int read_line(conn *c, const char **line, size_t *len, char *err, size_t 
             return 0;
         }
         if (c->eof) {
-            set_err(err, errlen, "connection closed %s",
-                    c->start == c->end ? "before the end of the answer"
-                                       : "in the middle of a line");
+            lwm2m_app_errf(err, errlen, "connection closed %s",
+                           c->start == c->end ? "before the end of the answer"
+                                              : "in the middle of a line");
             return LWM2M_HTTP_ERR_IO;
         }
         int rc = fill(c, err, errlen);
@@ -377,8 +362,8 @@ static int parse_status(const char *line, size_t len, int *status, char *err, si
     if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9' ||
         line[8] != ' ' || line[9] < '1' || line[9] > '5' || line[10] < '0' || line[10] > '9' ||
         line[11] < '0' || line[11] > '9' || (len > 12 && line[12] != ' ')) {
-        set_err(err, errlen, "not an HTTP/1.x status line: '%.*s'", (int)(len > 60 ? 60 : len),
-                line);
+        lwm2m_app_errf(err, errlen, "not an HTTP/1.x status line: '%.*s'",
+                       (int)(len > 60 ? 60 : len), line);
         return LWM2M_HTTP_ERR_PROTOCOL;
     }
     *status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
@@ -410,6 +395,19 @@ static bool last_coding_chunked(const char *v, size_t len)
     return len - start == 7 && strncasecmp(v + start, "chunked", 7) == 0;
 }
 
+/* Line `n` (from 0) of a header or trailer section: *len 0 at the blank line that ends it; more
+ * than HEADERS_MAX lines is a protocol error. */
+static int read_field(conn *c, int n, const char *section, const char **line, size_t *len,
+                      char *err, size_t errlen)
+{
+    int rc = read_line(c, line, len, err, errlen);
+    if (rc == 0 && *len != 0 && n == HEADERS_MAX) {
+        lwm2m_app_errf(err, errlen, "more than %d %s lines", HEADERS_MAX, section);
+        return LWM2M_HTTP_ERR_PROTOCOL;
+    }
+    return rc;
+}
+
 /* Reads the status line (skipping 1xx answers) and the headers; sets the body framing. */
 static int read_head(conn *c, lwm2m_http_response *resp, body *b, char *err, size_t errlen)
 {
@@ -424,17 +422,14 @@ static int read_head(conn *c, lwm2m_http_response *resp, body *b, char *err, siz
         bool has_length = false, chunked = false, encoded = false;
         uint64_t length = 0;
         for (int n = 0;; n++) {
-            if ((rc = read_line(c, &line, &len, err, errlen)) != 0)
+            if ((rc = read_field(c, n, "header", &line, &len, err, errlen)) != 0)
                 return rc;
             if (len == 0)
                 break;
-            if (n == HEADERS_MAX) {
-                set_err(err, errlen, "more than %d header lines", HEADERS_MAX);
-                return LWM2M_HTTP_ERR_PROTOCOL;
-            }
             const char *colon = memchr(line, ':', len);
             if (colon == NULL || colon == line || line[0] == ' ' || line[0] == '\t') {
-                set_err(err, errlen, "bad header line '%.*s'", (int)(len > 60 ? 60 : len), line);
+                lwm2m_app_errf(err, errlen, "bad header line '%.*s'", (int)(len > 60 ? 60 : len),
+                               line);
                 return LWM2M_HTTP_ERR_PROTOCOL;
             }
             size_t name_len = (size_t)(colon - line);
@@ -449,8 +444,8 @@ static int read_head(conn *c, lwm2m_http_response *resp, body *b, char *err, siz
             if (header_is(line, name_len, "Content-Length")) {
                 uint64_t l;
                 if (parse_length(v, vlen, &l) != 0 || (has_length && l != length)) {
-                    set_err(err, errlen, "bad Content-Length '%.*s'", (int)(vlen > 40 ? 40 : vlen),
-                            v);
+                    lwm2m_app_errf(err, errlen, "bad Content-Length '%.*s'",
+                                   (int)(vlen > 40 ? 40 : vlen), v);
                     return LWM2M_HTTP_ERR_PROTOCOL;
                 }
                 has_length = true;
@@ -493,7 +488,7 @@ static int read_chunk_size(conn *c, body *b, char *err, size_t errlen)
         if ((rc = read_line(c, &line, &len, err, errlen)) != 0)
             return rc;
         if (len != 0) {
-            set_err(err, errlen, "chunk data longer than its size");
+            lwm2m_app_errf(err, errlen, "chunk data longer than its size");
             return LWM2M_HTTP_ERR_PROTOCOL;
         }
         b->need_crlf = false;
@@ -504,17 +499,14 @@ static int read_chunk_size(conn *c, body *b, char *err, size_t errlen)
     size_t k = 0;
     for (; k < len && k <= CHUNK_HEX_MAX; k++) {
         char ch = line[k];
-        int d = ch >= '0' && ch <= '9'   ? ch - '0'
-                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                         : -1;
+        int d = lwm2m_app_hex_digit(ch);
         if (d < 0)
             break;
         size = size * 16 + (uint64_t)d;
     }
     if (k == 0 || k > CHUNK_HEX_MAX ||
         (k < len && line[k] != ';' && line[k] != ' ' && line[k] != '\t')) {
-        set_err(err, errlen, "bad chunk size line '%.*s'", (int)(len > 40 ? 40 : len), line);
+        lwm2m_app_errf(err, errlen, "bad chunk size line '%.*s'", (int)(len > 40 ? 40 : len), line);
         return LWM2M_HTTP_ERR_PROTOCOL;
     }
     if (size > 0) {
@@ -523,16 +515,11 @@ static int read_chunk_size(conn *c, body *b, char *err, size_t errlen)
         return 0;
     }
     /* The last chunk: skip the trailer fields up to the blank line. */
-    for (int n = 0;; n++) {
-        if ((rc = read_line(c, &line, &len, err, errlen)) != 0)
+    int n = 0;
+    do {
+        if ((rc = read_field(c, n++, "trailer", &line, &len, err, errlen)) != 0)
             return rc;
-        if (len == 0)
-            break;
-        if (n == HEADERS_MAX) {
-            set_err(err, errlen, "more than %d trailer lines", HEADERS_MAX);
-            return LWM2M_HTTP_ERR_PROTOCOL;
-        }
-    }
+    } while (len != 0);
     b->done = true;
     return 0;
 }
@@ -556,7 +543,7 @@ static int body_read(conn *c, body *b, char *out, size_t cap, size_t *n, char *e
                     b->done = true;
                     return 0;
                 }
-                set_err(err, errlen, "connection closed before the end of the body");
+                lwm2m_app_errf(err, errlen, "connection closed before the end of the body");
                 return LWM2M_HTTP_ERR_IO;
             }
             int rc = fill(c, err, errlen);
@@ -594,14 +581,15 @@ static int read_body(conn *c, body *b, lwm2m_http_response *resp, char *err, siz
     size_t cap = 4096;
     if (b->kind == BODY_LENGTH) {
         if (b->left > LWM2M_HTTP_BODY_MAX) {
-            set_err(err, errlen, "body of %llu bytes is too large", (unsigned long long)b->left);
+            lwm2m_app_errf(err, errlen, "body of %llu bytes is too large",
+                           (unsigned long long)b->left);
             return LWM2M_HTTP_ERR_PROTOCOL;
         }
         cap = (size_t)b->left + 1;
     }
     char *buf = malloc(cap);
     if (buf == NULL) {
-        set_err(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_HTTP_ERR_NOMEM;
     }
     size_t len = 0;
@@ -609,13 +597,13 @@ static int read_body(conn *c, body *b, lwm2m_http_response *resp, char *err, siz
         if (cap - len < 2) {
             if (cap > LWM2M_HTTP_BODY_MAX) {
                 free(buf);
-                set_err(err, errlen, "body larger than %u bytes", LWM2M_HTTP_BODY_MAX);
+                lwm2m_app_errf(err, errlen, "body larger than %u bytes", LWM2M_HTTP_BODY_MAX);
                 return LWM2M_HTTP_ERR_PROTOCOL;
             }
             char *bigger = realloc(buf, cap * 2);
             if (bigger == NULL) {
                 free(buf);
-                set_err(err, errlen, "out of memory");
+                lwm2m_app_errf(err, errlen, "out of memory");
                 return LWM2M_HTTP_ERR_NOMEM;
             }
             buf = bigger;
@@ -706,12 +694,12 @@ static int start(const lwm2m_http_url *url, const lwm2m_http_request *req, conn 
     c->deadline = req->timeout_ms >= 0 ? lwm2m_http_now_ms() + req->timeout_ms : -1;
     if (!token_ok(req->method) || !target_ok(req->target) || !field_ok(req->accept) ||
         !field_ok(req->content_type) || (req->body == NULL && req->body_len != 0)) {
-        set_err(err, errlen, "bad request method, target or header");
+        lwm2m_app_errf(err, errlen, "bad request method, target or header");
         return LWM2M_HTTP_ERR_INVALID;
     }
     char *head = format_head(url, req);
     if (head == NULL) {
-        set_err(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_HTTP_ERR_NOMEM;
     }
     int rc = connect_url(url, c->deadline, c->cancel_fd, &c->fd, err, errlen);
@@ -738,7 +726,7 @@ int lwm2m_http_exchange(const lwm2m_http_url *url, const lwm2m_http_request *req
     conn *c = malloc(sizeof *c);
     if (c == NULL) {
         memset(resp, 0, sizeof *resp);
-        set_err(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_HTTP_ERR_NOMEM;
     }
     body b;
@@ -768,7 +756,7 @@ int lwm2m_http_stream_open(const lwm2m_http_url *url, const lwm2m_http_request *
     lwm2m_http_stream *s = calloc(1, sizeof *s);
     if (s == NULL) {
         memset(head, 0, sizeof *head);
-        set_err(err, errlen, "out of memory");
+        lwm2m_app_errf(err, errlen, "out of memory");
         return LWM2M_HTTP_ERR_NOMEM;
     }
     int rc = start(url, req, &s->c, head, &s->b, err, errlen);
@@ -804,7 +792,7 @@ static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n,
 {
     /* One byte more for the NUL the event hand-over writes. */
     if (n > LWM2M_HTTP_EVENT_MAX || *len > LWM2M_HTTP_EVENT_MAX - n) {
-        set_err(err, errlen, "event larger than %u bytes", LWM2M_HTTP_EVENT_MAX);
+        lwm2m_app_errf(err, errlen, "event larger than %u bytes", LWM2M_HTTP_EVENT_MAX);
         return LWM2M_HTTP_ERR_PROTOCOL;
     }
     if (*len + n + 1 > *cap) {
@@ -813,7 +801,7 @@ static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n,
             c *= 2;
         char *bigger = realloc(*buf, c);
         if (bigger == NULL) {
-            set_err(err, errlen, "out of memory");
+            lwm2m_app_errf(err, errlen, "out of memory");
             return LWM2M_HTTP_ERR_NOMEM;
         }
         *buf = bigger;

@@ -3,16 +3,16 @@
  * clients (cli.c). */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <coap3/coap.h>
 
+#include "app_loop.h"
+#include "app_options.h"
+#include "app_util.h"
 #include "cli.h"
 #include "http_api.h"
 #include "lwm2m/ddf.h"
@@ -108,16 +108,6 @@ static void hook_notify(void *ctx, uint64_t obs_id, const char *endpoint, const 
     srv_http_on_notify(a->http, obs_id, endpoint, path, code, format, payload, len);
 }
 
-static int parse_seconds(const char *s, long long min, long long max, int64_t *out)
-{
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* "HOST:PORT" of an option with the port actually bound; "off" without the option. */
 static void bound(char *out, size_t cap, const char *option, uint16_t port)
 {
@@ -131,112 +121,68 @@ static void bound(char *out, size_t cap, const char *option, uint16_t port)
 }
 
 typedef struct options {
-    const char *listen, *dtls_listen, *store_spec, *http, *object_dir;
+    lwm2m_app_listen_opts l;
     int64_t timeout_s, grace_s;
-    bool verbose;
 } options;
 
-/* 0, or the exit status (help: 0 with *done, bad usage: 2). */
-static int parse_options(int argc, char **argv, options *o, bool *done)
+enum { OPT_NO_HTTP = LWM2M_APP_OPT_FREE };
+
+static int take_option(void *ctx, int opt, const char *arg)
 {
-    enum { OPT_NO_LISTEN = 256, OPT_NO_HTTP, OPT_OBJECT_DIR };
+    options *o = ctx;
+    if (lwm2m_app_listen_option(&o->l, opt, arg))
+        return 0;
+    switch (opt) {
+    case OPT_NO_HTTP:
+        o->l.http = NULL;
+        return 0;
+    case 't':
+        if (lwm2m_app_parse_int(arg, 1, SRV_HTTP_TIMEOUT_MAX_S, &o->timeout_s))
+            return 0;
+        fprintf(stderr, PROG ": bad --request-timeout '%s' (1..%d)\n", arg, SRV_HTTP_TIMEOUT_MAX_S);
+        return 2;
+    case 'g':
+        if (lwm2m_app_parse_int(arg, 0, 3600, &o->grace_s))
+            return 0;
+        fprintf(stderr, PROG ": bad --grace '%s' (0..3600)\n", arg);
+        return 2;
+    default:
+        return 2;
+    }
+}
+
+/* LWM2M_APP_GO_ON, or the exit status (help: 0, bad usage: 2). */
+static int parse_options(int argc, char **argv, options *o)
+{
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"no-listen", no_argument, NULL, OPT_NO_LISTEN},
-        {"dtls-listen", required_argument, NULL, 'd'},
-        {"store", required_argument, NULL, 's'},
-        {"http", required_argument, NULL, 'H'},
+        LWM2M_APP_LISTEN_LONG_OPTIONS,
         {"no-http", no_argument, NULL, OPT_NO_HTTP},
         {"request-timeout", required_argument, NULL, 't'},
         {"grace", required_argument, NULL, 'g'},
-        {"object-dir", required_argument, NULL, OPT_OBJECT_DIR},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *done = false;
-    int c;
-    while ((c = getopt_long(argc, argv, "l:d:s:H:t:g:vh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            o->listen = optarg;
-            break;
-        case OPT_NO_LISTEN:
-            o->listen = NULL;
-            break;
-        case 'd':
-            o->dtls_listen = optarg;
-            break;
-        case 's':
-            o->store_spec = optarg;
-            break;
-        case 'H':
-            o->http = optarg;
-            break;
-        case OPT_NO_HTTP:
-            o->http = NULL;
-            break;
-        case OPT_OBJECT_DIR:
-            o->object_dir = optarg;
-            break;
-        case 't':
-            if (parse_seconds(optarg, 1, SRV_HTTP_TIMEOUT_MAX_S, &o->timeout_s) != 0) {
-                fprintf(stderr, PROG ": bad --request-timeout '%s' (1..%d)\n", optarg,
-                        SRV_HTTP_TIMEOUT_MAX_S);
-                return 2;
-            }
-            break;
-        case 'g':
-            if (parse_seconds(optarg, 0, 3600, &o->grace_s) != 0) {
-                fprintf(stderr, PROG ": bad --grace '%s' (0..3600)\n", optarg);
-                return 2;
-            }
-            break;
-        case 'v':
-            o->verbose = true;
-            break;
-        case 'h':
-            usage(stdout);
-            *done = true;
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, PROG ": unexpected argument '%s' (try --help)\n", argv[optind]);
+    int rc = lwm2m_app_options(PROG, argc, argv, "l:d:s:H:t:g:vh", opts, usage, take_option, o);
+    if (rc == LWM2M_APP_GO_ON && lwm2m_app_listen_check(PROG, &o->l) != 0)
         return 2;
-    }
-    if (o->listen == NULL && o->dtls_listen == NULL) {
-        fprintf(stderr, PROG ": --no-listen needs --dtls-listen\n");
-        return 2;
-    }
-    return 0;
+    return rc;
 }
 
 /* The select loop until SIGTERM or SIGINT arrives on `sfd`. */
 static void serve(app *a, int sfd)
 {
     for (;;) {
-        fd_set r, w, e;
-        FD_ZERO(&r);
-        FD_ZERO(&w);
-        FD_ZERO(&e);
-        FD_SET(sfd, &r);
-        int max_fd = sfd;
+        lwm2m_app_fdsets s;
+        lwm2m_app_fdsets_init(&s, sfd);
         uint32_t wait_ms = LOOP_MS;
         if (a->http != NULL) {
-            srv_http_fdset(a->http, &r, &w, &e, &max_fd);
-            int64_t t = srv_http_timeout_ms(a->http);
-            if (t >= 0 && t < wait_ms)
-                wait_ms = (uint32_t)t;
+            srv_http_fdset(a->http, &s.r, &s.w, &s.e, &s.max_fd);
+            wait_ms = lwm2m_app_wait_ms(wait_ms, srv_http_timeout_ms(a->http));
         }
-        lwm2m_srv_runtime_process(a->runtime, wait_ms, max_fd + 1, &r, &w, &e);
+        lwm2m_srv_runtime_process(a->runtime, wait_ms, s.max_fd + 1, &s.r, &s.w, &s.e);
         srv_http_run(a->http);
-        struct signalfd_siginfo si;
-        if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-            srv_log("signal %u: stopping", si.ssi_signo);
+        int sig = lwm2m_app_signal_caught(sfd);
+        if (sig != 0) {
+            srv_log("signal %d: stopping", sig);
             return;
         }
     }
@@ -249,12 +195,11 @@ int main(int argc, char **argv)
     if (argc > 1 && lwm2m_server_cli_is_command(argv[1]))
         return lwm2m_server_cli_run(argc - 1, argv + 1);
 
-    options o = {"127.0.0.1:5683", NULL, SRV_DEFAULT_STORE,
-                 "127.0.0.1:8081", NULL, DEFAULT_REQ_TIMEOUT_S,
-                 DEFAULT_GRACE_S,  false};
-    bool done;
-    int status = parse_options(argc, argv, &o, &done);
-    if (status != 0 || done)
+    options o = {{"127.0.0.1:5683", NULL, SRV_DEFAULT_STORE, "127.0.0.1:8081", NULL, false},
+                 DEFAULT_REQ_TIMEOUT_S,
+                 DEFAULT_GRACE_S};
+    int status = parse_options(argc, argv, &o);
+    if (status != LWM2M_APP_GO_ON)
         return status;
 
     app a = {NULL, NULL, NULL};
@@ -264,24 +209,14 @@ int main(int argc, char **argv)
     char err[300];
     status = 1;
     coap_startup();
-    coap_set_log_level(o.verbose ? LOG_NOTICE : LOG_ERR);
-    if (o.object_dir != NULL) {
-        if (lwm2m_ddf_load_dir(o.object_dir, &ddf, err, sizeof err) != LWM2M_OK) {
-            fprintf(stderr, PROG ": --object-dir: %s\n", err);
-            goto out;
-        }
-        defs = lwm2m_ddf_list(&ddf);
-    }
-    if (lwm2m_sec_store_open(o.store_spec, &a.store, err, sizeof err) != LWM2M_OK) {
-        fprintf(stderr, PROG ": store %s: %s\n", o.store_spec, err);
+    coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_ERR);
+    if (lwm2m_app_load_objects(PROG, NULL, o.l.object_dir, &ddf, &defs) != 0)
+        goto out;
+    if (lwm2m_sec_store_open(o.l.store_spec, &a.store, err, sizeof err) != LWM2M_OK) {
+        fprintf(stderr, PROG ": store %s: %s\n", o.l.store_spec, err);
         goto out;
     }
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0 ||
-        (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+    if ((sfd = lwm2m_app_signals_open(NULL)) < 0) {
         fprintf(stderr, PROG ": cannot set up signals: %s\n", strerror(errno));
         goto out;
     }
@@ -289,8 +224,8 @@ int main(int argc, char **argv)
      * deadline, --request-timeout by default, is kept by the HTTP API, which then makes the
      * runtime forget the call. */
     lwm2m_srv_options ro = {
-        o.listen, o.dtls_listen, (int64_t)SRV_HTTP_TIMEOUT_MAX_S * 1000, o.grace_s * 1000,
-        0,        o.verbose};
+        o.l.listen, o.l.dtls_listen, (int64_t)SRV_HTTP_TIMEOUT_MAX_S * 1000, o.grace_s * 1000,
+        0,          o.l.verbose};
     lwm2m_srv_hooks hooks = {&a, hook_identity, hook_has_credentials, hook_registration,
                              hook_notify};
     a.runtime = lwm2m_srv_runtime_new(&ro, &hooks, err, sizeof err);
@@ -298,20 +233,20 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
-    if (o.http != NULL) {
-        srv_http_env env = {a.runtime, a.store, o.object_dir != NULL ? &defs : NULL,
-                            o.timeout_s * 1000, o.verbose};
-        a.http = srv_http_start(o.http, &env, err, sizeof err);
+    if (o.l.http != NULL) {
+        srv_http_env env = {a.runtime, a.store, o.l.object_dir != NULL ? &defs : NULL,
+                            o.timeout_s * 1000, o.l.verbose};
+        a.http = srv_http_start(o.l.http, &env, err, sizeof err);
         if (a.http == NULL) {
-            fprintf(stderr, PROG ": --http %s: %s\n", o.http, err);
+            fprintf(stderr, PROG ": --http %s: %s\n", o.l.http, err);
             goto out;
         }
     }
     char coap[300], coaps[300], http[300];
-    bound(coap, sizeof coap, o.listen, lwm2m_srv_runtime_port(a.runtime, false));
-    bound(coaps, sizeof coaps, o.dtls_listen, lwm2m_srv_runtime_port(a.runtime, true));
-    bound(http, sizeof http, o.http, srv_http_port(a.http));
-    srv_log("listening: coap=%s coaps=%s http=%s store=%s", coap, coaps, http, o.store_spec);
+    bound(coap, sizeof coap, o.l.listen, lwm2m_srv_runtime_port(a.runtime, false));
+    bound(coaps, sizeof coaps, o.l.dtls_listen, lwm2m_srv_runtime_port(a.runtime, true));
+    bound(http, sizeof http, o.l.http, srv_http_port(a.http));
+    srv_log("listening: coap=%s coaps=%s http=%s store=%s", coap, coaps, http, o.l.store_spec);
     serve(&a, sfd);
     status = 0;
 out:
@@ -322,8 +257,7 @@ out:
     if (a.store != NULL)
         lwm2m_sec_store_close(a.store);
     lwm2m_ddf_free(&ddf);
-    if (sfd >= 0)
-        close(sfd);
+    lwm2m_app_signals_close(sfd, NULL);
     coap_cleanup();
     return status;
 }

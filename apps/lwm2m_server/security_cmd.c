@@ -2,12 +2,13 @@
 #include "security_cmd.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_options.h"
+#include "app_util.h"
 #include "core/utf8.h"
 #include "lwm2m/error.h"
 
@@ -15,44 +16,7 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
 
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- shared with the HTTP API ------------------------------------------------------------- */
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex text to bytes: the count, or 0 for empty, odd, non-hex or too long text. */
-static size_t parse_hex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = strlen(hex);
-    if (n == 0 || n % 2 != 0 || n / 2 > cap)
-        return 0;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return n / 2;
-}
 
 static bool printable_utf8(const uint8_t *s, size_t len)
 {
@@ -70,17 +34,18 @@ int srv_security_fill(lwm2m_sec_info *out, const char *endpoint, const char *ide
     size_t ilen = identity != NULL ? strlen(identity) : 0;
     if (elen == 0 || elen > LWM2M_SEC_ENDPOINT_MAX ||
         !printable_utf8((const uint8_t *)endpoint, elen)) {
-        say(err, errlen, "bad endpoint name (1..%d bytes of printable UTF-8)",
-            LWM2M_SEC_ENDPOINT_MAX);
+        lwm2m_app_errf(err, errlen, "bad endpoint name (1..%d bytes of printable UTF-8)",
+                       LWM2M_SEC_ENDPOINT_MAX);
         return LWM2M_ERR_INVALID;
     }
     if (ilen == 0 || ilen > LWM2M_SEC_IDENTITY_MAX) {
-        say(err, errlen, "bad PSK identity (1..%d bytes)", LWM2M_SEC_IDENTITY_MAX);
+        lwm2m_app_errf(err, errlen, "bad PSK identity (1..%d bytes)", LWM2M_SEC_IDENTITY_MAX);
         return LWM2M_ERR_INVALID;
     }
-    out->psk_key_len = key_hex != NULL ? parse_hex(key_hex, out->psk_key, sizeof out->psk_key) : 0;
+    out->psk_key_len =
+        key_hex != NULL ? lwm2m_app_parse_hex(key_hex, out->psk_key, sizeof out->psk_key) : 0;
     if (out->psk_key_len == 0) {
-        say(err, errlen, "bad PSK key (1..%d bytes as hex)", LWM2M_SEC_KEY_MAX);
+        lwm2m_app_errf(err, errlen, "bad PSK key (1..%d bytes as hex)", LWM2M_SEC_KEY_MAX);
         return LWM2M_ERR_INVALID;
     }
     memcpy(out->endpoint, endpoint, elen + 1);
@@ -235,11 +200,8 @@ static int parse_options(int argc, char **argv, sec_cli *o)
         case 'h':
             o->help = true;
             break;
-        case ':':
-            fprintf(stderr, PROG ": security: option '%s' needs an argument\n", argv[optind - 1]);
-            return EXIT_USAGE;
         default:
-            fprintf(stderr, PROG ": security: unknown option '%s'\n", argv[optind - 1]);
+            lwm2m_app_bad_option(PROG, "security", c, argv);
             return EXIT_USAGE;
         }
     }
@@ -350,14 +312,8 @@ int srv_security_main(int argc, char **argv)
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)
         return rc;
-    if (o.help) {
-        usage(stdout);
-        return 0;
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if ((rc = lwm2m_app_command_expected(o.help, argc, usage)) != LWM2M_APP_GO_ON)
+        return rc;
     const char *cmd = argv[optind];
     if ((rc = check_usage(cmd, argc - optind - 1, &o)) != 0)
         return rc;
