@@ -1048,10 +1048,20 @@ void srv_http_on_registration(srv_http *h, lwm2m_rd_event event, const lwm2m_reg
 void srv_http_on_notify(srv_http *h, uint64_t obs_id, const char *endpoint, const lwm2m_path *path,
                         unsigned code, lwm2m_format format, const uint8_t *payload, size_t len)
 {
-    if (h == NULL || srv_events_count(h->events) == 0)
+    if (h == NULL)
         return;
     char *r =
         lwm2m_dm_response_json(h->env.defs, LWM2M_DM_OBSERVE, path, code, format, payload, len);
+    /* Every notification leaves one log line with its content (cut at 400 bytes). */
+    char where[64];
+    lwm2m_path_format(path, where, sizeof where);
+    srv_log("notification: endpoint=%s path=%s obs=%llu %.400s%s", endpoint, where,
+            (unsigned long long)obs_id, r != NULL ? r : "(out of memory)",
+            r != NULL && strlen(r) > 400 ? "..." : "");
+    if (srv_events_count(h->events) == 0) {
+        free(r);
+        return;
+    }
     char *json = r != NULL && r[0] == '{' ? event_json(endpoint, path, &obs_id, r) : NULL;
     if (json != NULL)
         srv_events_publish(h->events, "notification", endpoint, json);

@@ -222,6 +222,8 @@ wait_for 50 has_events "$work/ev_all" notification dev1 && ok "event: notificati
 grep -m1 '^data: .*"/3/0/13"' "$work/ev_all" | sed 's/^data: //' >"$work/body"
 expect "notification fields" "$(jv '[d["path"], d["observation"], d["code"], d["content"][0]["type"]]')" \
   "[\"/3/0/13\",$obs,\"2.05\",\"time\"]"
+grep -q "notification: endpoint=dev1 path=/3/0/13 obs=$obs {\"code\":\"2.05\".*\"type\":\"time\"" "$work/server.log" &&
+  ok "notification logged with its content" || ko "no notification log line"
 call DELETE /api/clients/dev1/3/0/13/observe
 expect "cancel the observation" "$code $(jv 'd["code"]')" "200 2.05"
 call GET /api/observations
