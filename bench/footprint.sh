@@ -7,10 +7,11 @@
 #   bench/footprint.sh [--json] [BUILD_DIR]      (BUILD_DIR: a configured CMake build, default
 #                                                 $LWM2M_BIN_DIR or ./build)
 #
-# Reports two variants: "all" links the library's content-format dispatch (src/codec/codec.c,
-# which references every codec), "tlv" a TLV+text-only dispatch (bench/min_codec.c). Text is
-# `size`'s text of the executable minus that of an empty program built the same way, and the
-# library's own share (its objects' .text and .rodata in the linker map, driver excluded).
+# Reports two variants of the library, both with its own content-format dispatch
+# (src/codec/codec.c) under the LWM2M_CODECS option: "all" (every codec, the default) and "tlv"
+# (-DLWM2M_CODECS=tlv: TLV, text, opaque). Text is `size`'s text of the executable minus that
+# of an empty program built the same way, and the library's own share (its objects' .text and
+# .rodata in the linker map, driver excluded).
 set -euo pipefail
 
 json=0
@@ -19,7 +20,7 @@ for arg in "$@"; do
     case "$arg" in
     --json) json=1 ;;
     -h | --help)
-        sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     -*)
@@ -85,19 +86,23 @@ if command -v arm-none-eabi-gcc >/dev/null && [ -f "$bin/objdefs_min.c" ] && [ -
         arm-none-eabi-gcc "${cflags[@]}" -c "$f" -o "$o" || ok=0
         objs+=("$o")
     done
+    # The codecs a variant leaves out are in the archive too, but nothing pulls them in.
     arm-none-eabi-ar rcs "$arm/libmin.a" "${objs[@]}" || ok=0
-    for f in "$src/src/codec/codec.c" "$src/bench/min_codec.c" "$src/bench/min_client.c" \
-        "$src/bench/min_baseline.c" "$arm/heap_stub.c"; do
+    for f in "$src/bench/min_client.c" "$src/bench/min_baseline.c" "$arm/heap_stub.c"; do
         arm-none-eabi-gcc "${cflags[@]}" -c "$f" -o "$arm/$(basename "$f" .c).o" || ok=0
+    done
+    # The dispatch with each variant's LWM2M_CODEC_* definitions (bench/CMakeLists.txt).
+    for v in all tlv; do
+        read -r -a defs <"$bin/codecs_$v.defs" || ok=0
+        arm-none-eabi-gcc "${cflags[@]}" "${defs[@]}" -c "$src/src/codec/codec.c" \
+            -o "$arm/codec_$v.o" || ok=0
     done
     # -u _printf_float: the text codec writes floats with snprintf("%g"), which newlib-nano
     # leaves out by default (it would print nothing).
     arm-none-eabi-gcc "${lflags[@]}" "$arm/min_baseline.o" -o "$arm/baseline.elf" || ok=0
     for v in all tlv; do
-        dispatch="$arm/min_codec.o"
-        [ "$v" = all ] && dispatch="$arm/codec.o"
         arm-none-eabi-gcc "${lflags[@]}" -u _printf_float "$arm/min_client.o" "$arm/heap_stub.o" \
-            "$dispatch" "$arm/libmin.a" -lm -o "$arm/$v.elf" -Wl,-Map="$arm/$v.map" || ok=0
+            "$arm/codec_$v.o" "$arm/libmin.a" -lm -o "$arm/$v.elf" -Wl,-Map="$arm/$v.map" || ok=0
     done
     if [ "$ok" != 1 ]; then
         echo "footprint: the Cortex-M4 build failed; reporting the host build only" >&2
@@ -196,7 +201,7 @@ if arm:
         parts = collections.Counter()
         for obj, c in map_objects(f"{arm}/{v}.map").items():
             name = re.sub(r".*/", "", obj)
-            part = ("library" if name.startswith("libmin.a(") or name in ("codec.o", "min_codec.o")
+            part = ("library" if name.startswith("libmin.a(") or name.startswith("codec_")
                     else "driver" if name in ("min_client.o", "heap_stub.o")
                     else "libc")
             parts[part] += c["text"]
@@ -213,8 +218,8 @@ kib = lambda n: f"{n / 1024:.1f} KiB"
 print("client footprint (gcc -Os -ffunction-sections -fdata-sections -fno-unwind-tables, "
       "-Wl,--gc-sections, no PIE; libc dynamic, not counted)")
 print(f"baseline empty program: text {base['text']} data {base['data']} bss {base['bss']}")
-for v, label in (("all", "library dispatch (src/codec/codec.c: every codec)"),
-                 ("tlv", "TLV+text dispatch (bench/min_codec.c)")):
+for v, label in (("all", "LWM2M_CODECS=all (every codec, the default)"),
+                 ("tlv", "LWM2M_CODECS=tlv (TLV, text, opaque)")):
     r = result["variants"][v]
     d = r["delta"]
     print(f"\n[{v}] {label}")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds the fuzz harnesses with clang and the
 # project with warnings as errors (also with ASan + UBSan), runs the unit and black-box tests
-# under the sanitizers, then every unit, black-box and bounded fuzz test with CTest. The last
-# line is CTest's summary.
+# under the sanitizers, the unit tests of a minimal-codec build, then every unit, black-box and
+# bounded fuzz test with CTest. The last line is CTest's summary.
 #   LWM2M_FUZZ_SECONDS=N   seconds per fuzz harness (default 5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +29,16 @@ cmake -S "$root" -B "$asan_dir" -DLWM2M_WERROR=ON -DLWM2M_SANITIZE=ON -DCMAKE_BU
 cmake --build "$asan_dir" -j "$jobs" >/dev/null
 echo "== the same tests under ASan + UBSan:"
 (cd "$asan_dir" && ctest --output-on-failure -j "$jobs" | tail -n 3)
+
+# A device build with the fewest codecs (-DLWM2M_CODECS=tlv; text, opaque and link format are
+# always in): the library, the footprint client, and the unit tests CMake keeps for it.
+min_dir="$root/build/minimal"
+cmake -S "$root" -B "$min_dir" -DLWM2M_WERROR=ON -DLWM2M_CODECS=tlv >/dev/null
+mapfile -t min_tests < <(cd "$min_dir" && ctest -N | sed -n 's/.*Test *#[0-9]*: unit\.//p')
+cmake --build "$min_dir" -j "$jobs" --target lwm2m lwm2m-min-client-tlv "${min_tests[@]}" >/dev/null
+echo "== minimal build (LWM2M_CODECS=tlv): ${min_tests[*]}"
+"$min_dir/bench/lwm2m-min-client-tlv" >/dev/null
+(cd "$min_dir" && ctest --output-on-failure -j "$jobs" | tail -n 3)
 
 cmake -S "$root" -B "$root/build" -DLWM2M_WERROR=ON "${fuzz_args[@]}" >/dev/null
 cmake --build "$root/build" -j "$jobs" >/dev/null

@@ -2,6 +2,7 @@
 #ifndef LWM2M_CODEC_H
 #define LWM2M_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ typedef enum lwm2m_format {
 const char *lwm2m_format_name(lwm2m_format f);
 /* The inverse; also accepts the decimal number. Returns 0 or LWM2M_ERR_UNSUPPORTED. */
 int lwm2m_format_from_name(const char *name, lwm2m_format *out);
+
+/* Whether lwm2m_decode and lwm2m_encode handle `f` in this build. Text and opaque always;
+ * TLV, SenML JSON, SenML CBOR, LwM2M JSON and LwM2M CBOR when the CMake list LWM2M_CODECS
+ * names them (default "all"). False for the CoRE link format (always compiled, but through
+ * lwm2m/link.h, not these calls), for 60 and for unknown numbers. What a client announces,
+ * accepts and defaults to follows this answer. */
+bool lwm2m_format_available(lwm2m_format f);
 
 /* Tells a decoder the declared type of a resource (path.len == 3). A decoder that cannot
  * know the type from the payload (TLV, text, opaque, LwM2M CBOR integers...) asks it and
@@ -67,7 +75,8 @@ int lwm2m_decode(lwm2m_format fmt, const lwm2m_path *base, const uint8_t *in, si
 int lwm2m_encode(lwm2m_format fmt, const lwm2m_path *base, const lwm2m_record *recs, size_t n,
                  lwm2m_buf *out, lwm2m_codec_error *err);
 
-/* Per-format entry points with the same contracts (lwm2m_decode/lwm2m_encode dispatch). */
+/* Per-format entry points with the same contracts (lwm2m_decode/lwm2m_encode dispatch). Those
+ * of a format that LWM2M_CODECS leaves out are not in the library. */
 int lwm2m_text_decode(const lwm2m_path *base, const uint8_t *in, size_t len,
                       const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                       lwm2m_codec_error *err);

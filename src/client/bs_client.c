@@ -186,6 +186,36 @@ static void handle_delete(lwm2m_bs_client *c, const lwm2m_path *path, lwm2m_resp
     lwm2m_reply(resp, LWM2M_CODE_DELETED, NULL);
 }
 
+/* The formats that carry several resources, in the order a Bootstrap-Read without Accept
+ * falls back to when cfg.read_format is one of them that this build leaves out. */
+static const lwm2m_format multi_formats[] = {LWM2M_FORMAT_SENML_JSON, LWM2M_FORMAT_SENML_CBOR,
+                                             LWM2M_FORMAT_TLV, LWM2M_FORMAT_LWM2M_JSON,
+                                             LWM2M_FORMAT_LWM2M_CBOR};
+
+static bool is_multi_format(lwm2m_format f)
+{
+    for (size_t i = 0; i < sizeof multi_formats / sizeof multi_formats[0]; i++)
+        if (multi_formats[i] == f)
+            return true;
+    return false;
+}
+
+/* Accept, else cfg.read_format, else (not compiled in) the first compiled format of the
+ * client's version (LwM2M CBOR is 1.2). Anything else is left for the caller's 4.06. */
+static lwm2m_format bootstrap_read_format(const lwm2m_bs_client *c, lwm2m_format accept)
+{
+    lwm2m_format f = accept != LWM2M_FORMAT_NONE ? accept : c->cfg.read_format;
+    if (accept != LWM2M_FORMAT_NONE || !is_multi_format(f) || lwm2m_format_available(f))
+        return f;
+    bool v12 = lwm2m_version_compare(c->cfg.lwm2m_version, "1.2") >= 0;
+    for (size_t i = 0; i < sizeof multi_formats / sizeof multi_formats[0]; i++) {
+        lwm2m_format m = multi_formats[i];
+        if (lwm2m_format_available(m) && (v12 || m != LWM2M_FORMAT_LWM2M_CBOR))
+            return m;
+    }
+    return f;
+}
+
 static void handle_get(lwm2m_bs_client *c, const lwm2m_request *req, const lwm2m_path *path,
                        lwm2m_response *resp)
 {
@@ -213,10 +243,8 @@ static void handle_get(lwm2m_bs_client *c, const lwm2m_request *req, const lwm2m
                     "Bootstrap-Read is allowed on /1 and /2 only");
         return;
     }
-    lwm2m_format fmt = req->accept != LWM2M_FORMAT_NONE ? req->accept : c->cfg.read_format;
-    if (fmt != LWM2M_FORMAT_TLV && fmt != LWM2M_FORMAT_SENML_JSON &&
-        fmt != LWM2M_FORMAT_SENML_CBOR && fmt != LWM2M_FORMAT_LWM2M_CBOR &&
-        fmt != LWM2M_FORMAT_LWM2M_JSON) {
+    lwm2m_format fmt = bootstrap_read_format(c, req->accept);
+    if (!is_multi_format(fmt) || !lwm2m_format_available(fmt)) {
         lwm2m_reply(resp, LWM2M_CODE_NOT_ACCEPTABLE, "cannot answer in content format %u",
                     (unsigned)fmt);
         return;
@@ -302,6 +330,9 @@ int lwm2m_bs_client_apply_pack(lwm2m_bs_client *c, lwm2m_format fmt, const uint8
     if (fmt != LWM2M_FORMAT_SENML_CBOR && fmt != LWM2M_FORMAT_SENML_JSON)
         return pack_fail(c, LWM2M_ERR_UNSUPPORTED, diag, diaglen, "%s",
                          "pack not in SenML CBOR or SenML JSON");
+    if (!lwm2m_format_available(fmt))
+        return pack_fail(c, LWM2M_ERR_UNSUPPORTED, diag, diaglen, "pack in %s, not compiled in",
+                         lwm2m_format_name(fmt));
     int rc = lwm2m_bs_client_begin(c, now_ms);
     if (rc != LWM2M_OK)
         return pack_fail(c, rc, diag, diaglen, "%s", "out of memory");

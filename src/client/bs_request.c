@@ -19,9 +19,10 @@ int lwm2m_bs_request_query(const char *endpoint, const char *lwm2m_version, lwm2
     bool v10 = lwm2m_version == NULL || strcmp(lwm2m_version, "1.0") == 0;
     bool v12 = lwm2m_version != NULL && lwm2m_version_compare(lwm2m_version, "1.2") >= 0;
     if (pct != LWM2M_FORMAT_NONE && !v10) {
+        /* The preferred format must be one the client can then decode. */
         bool allowed = pct == LWM2M_FORMAT_TLV || pct == LWM2M_FORMAT_SENML_JSON ||
                        pct == LWM2M_FORMAT_SENML_CBOR || (v12 && pct == LWM2M_FORMAT_LWM2M_CBOR);
-        if (!allowed)
+        if (!allowed || !lwm2m_format_available(pct))
             return LWM2M_ERR_UNSUPPORTED;
     }
     lwm2m_buf_puts(out, "ep=");

@@ -60,11 +60,36 @@ static bool allowed(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_path
     return false;
 }
 
+/* What a Read may answer in: the formats compiled in, and 60 (single CBOR item), which passes
+ * here as it always did and which lwm2m_encode then refuses. */
 static bool is_readable_format(lwm2m_format f)
 {
-    return f == LWM2M_FORMAT_TEXT || f == LWM2M_FORMAT_OPAQUE || f == LWM2M_FORMAT_TLV ||
-           f == LWM2M_FORMAT_SENML_JSON || f == LWM2M_FORMAT_SENML_CBOR ||
-           f == LWM2M_FORMAT_LWM2M_JSON || f == LWM2M_FORMAT_LWM2M_CBOR || f == LWM2M_FORMAT_CBOR;
+    return lwm2m_format_available(f) || f == LWM2M_FORMAT_CBOR;
+}
+
+/* ctx->read_format; when it is a format this build leaves out, the first one compiled in of
+ * those carrying several resources in the client's version (1.0: TLV, LwM2M JSON; LwM2M CBOR
+ * is 1.2). */
+static lwm2m_format default_read_format(const lwm2m_dm_context *ctx)
+{
+    static const lwm2m_format order[] = {LWM2M_FORMAT_SENML_JSON, LWM2M_FORMAT_SENML_CBOR,
+                                         LWM2M_FORMAT_TLV, LWM2M_FORMAT_LWM2M_JSON,
+                                         LWM2M_FORMAT_LWM2M_CBOR};
+    size_t n = sizeof order / sizeof order[0], i = 0;
+    while (i < n && order[i] != ctx->read_format)
+        i++;
+    if (i == n || lwm2m_format_available(ctx->read_format))
+        return ctx->read_format; /* compiled in, or not an optional codec: as configured */
+    bool v10 = lwm2m_version_compare(ctx->lwm2m_version, "1.1") < 0;
+    bool v12 = lwm2m_version_compare(ctx->lwm2m_version, "1.2") >= 0;
+    for (i = 0; i < n; i++) {
+        lwm2m_format m = order[i];
+        bool in_version = v10 ? m == LWM2M_FORMAT_TLV || m == LWM2M_FORMAT_LWM2M_JSON
+                              : m != LWM2M_FORMAT_LWM2M_CBOR || v12;
+        if (in_version && lwm2m_format_available(m))
+            return m;
+    }
+    return ctx->read_format;
 }
 
 static void handle_read(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_request *req,
@@ -96,7 +121,7 @@ static void handle_read(const lwm2m_dm_context *ctx, uint16_t ssid, const lwm2m_
     lwm2m_format fmt = req->accept;
     if (fmt == LWM2M_FORMAT_NONE) {
         /* A single value reads as text (opaque as opaque), anything larger in the default. */
-        fmt = ctx->read_format;
+        fmt = default_read_format(ctx);
         if (p->len >= 3) {
             const lwm2m_object_def *def = lwm2m_model_object_def(ctx->model, p->id[0]);
             const lwm2m_resource_def *rd = def ? lwm2m_objdef_resource(def, p->id[2]) : NULL;

@@ -1,8 +1,10 @@
 /* Registration interface, client side: accounts, Register query, Update timing. */
 #include "lwm2m/registration.h"
 
+#include <stdbool.h>
 #include <string.h>
 
+#include "lwm2m/codec.h"
 #include "lwm2m/error.h"
 
 static int copy_string(const lwm2m_model *m, lwm2m_path p, char *out, size_t cap)
@@ -62,16 +64,37 @@ int lwm2m_register_query(const char *endpoint, const char *lwm2m_version,
     return lwm2m_buf_overflowed(out) ? LWM2M_ERR_OVERFLOW : LWM2M_OK;
 }
 
+/* The root link of 1.1 and later, announcing the formats this build encodes beyond the
+ * mandatory text and opaque. 1.1 allows one ct value, the preferred format (the first of
+ * `announced` compiled in); 1.2 a quoted, space-separated list (RFC 7252 §7.2.1). LwM2M CBOR
+ * is a 1.2 format. No ct at all when none is compiled in. */
+static void put_root_link(bool v12, lwm2m_buf *out)
+{
+    static const lwm2m_format announced[] = {LWM2M_FORMAT_SENML_JSON, LWM2M_FORMAT_SENML_CBOR,
+                                             LWM2M_FORMAT_TLV, LWM2M_FORMAT_LWM2M_JSON,
+                                             LWM2M_FORMAT_LWM2M_CBOR};
+    lwm2m_buf_puts(out, "</>;rt=\"oma.lwm2m\"");
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof announced / sizeof announced[0]; i++) {
+        lwm2m_format f = announced[i];
+        if (!lwm2m_format_available(f) || (!v12 && f == LWM2M_FORMAT_LWM2M_CBOR))
+            continue;
+        lwm2m_buf_puts(out, n > 0 ? " " : v12 ? ";ct=\"" : ";ct=");
+        lwm2m_buf_printf(out, "%u", (unsigned)f);
+        n++;
+        if (!v12)
+            break;
+    }
+    if (v12 && n > 0)
+        lwm2m_buf_putc(out, '"');
+}
+
 int lwm2m_register_payload(lwm2m_model *m, const char *lwm2m_version, lwm2m_buf *out)
 {
     if (lwm2m_version == NULL)
         return LWM2M_ERR_INVALID;
-    /* The formats lwm2m_encode implements beyond the mandatory text and opaque. 1.1 allows one
-     * ct value on the root link; 1.2 a quoted, space-separated list (RFC 7252 §7.2.1). */
-    if (lwm2m_version_compare(lwm2m_version, "1.2") >= 0)
-        lwm2m_buf_puts(out, "</>;rt=\"oma.lwm2m\";ct=\"110 112 11542 11543 11544\"");
-    else if (lwm2m_version_compare(lwm2m_version, "1.1") >= 0)
-        lwm2m_buf_puts(out, "</>;rt=\"oma.lwm2m\";ct=110");
+    if (lwm2m_version_compare(lwm2m_version, "1.1") >= 0)
+        put_root_link(lwm2m_version_compare(lwm2m_version, "1.2") >= 0, out);
     size_t prefix = out->len;
     /* The object list goes after a separating comma, dropped again when the list is empty. */
     size_t at = prefix > 0 ? prefix + 1 : 0;

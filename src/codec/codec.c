@@ -6,6 +6,24 @@
 
 #include "lwm2m/error.h"
 
+/* Which optional codecs are compiled in: CMake's LWM2M_CODECS defines each to 0 or 1 (and
+ * leaves the sources of the 0s out of the library). Every codec when built without CMake. */
+#ifndef LWM2M_CODEC_TLV
+#define LWM2M_CODEC_TLV 1
+#endif
+#ifndef LWM2M_CODEC_SENML_JSON
+#define LWM2M_CODEC_SENML_JSON 1
+#endif
+#ifndef LWM2M_CODEC_SENML_CBOR
+#define LWM2M_CODEC_SENML_CBOR 1
+#endif
+#ifndef LWM2M_CODEC_LWM2M_JSON
+#define LWM2M_CODEC_LWM2M_JSON 1
+#endif
+#ifndef LWM2M_CODEC_LWM2M_CBOR
+#define LWM2M_CODEC_LWM2M_CBOR 1
+#endif
+
 static const struct {
     lwm2m_format format;
     const char *name;
@@ -50,6 +68,27 @@ int lwm2m_format_from_name(const char *name, lwm2m_format *out)
     return LWM2M_ERR_UNSUPPORTED;
 }
 
+bool lwm2m_format_available(lwm2m_format f)
+{
+    switch (f) {
+    case LWM2M_FORMAT_TEXT:
+    case LWM2M_FORMAT_OPAQUE:
+        return true;
+    case LWM2M_FORMAT_TLV:
+        return LWM2M_CODEC_TLV;
+    case LWM2M_FORMAT_SENML_JSON:
+        return LWM2M_CODEC_SENML_JSON;
+    case LWM2M_FORMAT_SENML_CBOR:
+        return LWM2M_CODEC_SENML_CBOR;
+    case LWM2M_FORMAT_LWM2M_JSON:
+        return LWM2M_CODEC_LWM2M_JSON;
+    case LWM2M_FORMAT_LWM2M_CBOR:
+        return LWM2M_CODEC_LWM2M_CBOR;
+    default:
+        return false;
+    }
+}
+
 int lwm2m_decode(lwm2m_format fmt, const lwm2m_path *base, const uint8_t *in, size_t len,
                  const lwm2m_types *types, lwm2m_arena *arena, lwm2m_record_list *out,
                  lwm2m_codec_error *err)
@@ -64,16 +103,26 @@ int lwm2m_decode(lwm2m_format fmt, const lwm2m_path *base, const uint8_t *in, si
         return lwm2m_text_decode(base, in, len, types, arena, out, err);
     case LWM2M_FORMAT_OPAQUE:
         return lwm2m_opaque_decode(base, in, len, types, arena, out, err);
+#if LWM2M_CODEC_TLV
     case LWM2M_FORMAT_TLV:
         return lwm2m_tlv_decode(base, in, len, types, arena, out, err);
+#endif
+#if LWM2M_CODEC_SENML_JSON
     case LWM2M_FORMAT_SENML_JSON:
         return lwm2m_senml_json_decode(base, in, len, types, arena, out, err);
+#endif
+#if LWM2M_CODEC_LWM2M_JSON
     case LWM2M_FORMAT_LWM2M_JSON:
         return lwm2m_lwm2m_json_decode(base, in, len, types, arena, out, err);
+#endif
+#if LWM2M_CODEC_SENML_CBOR
     case LWM2M_FORMAT_SENML_CBOR:
         return lwm2m_senml_cbor_decode(base, in, len, types, arena, out, err);
+#endif
+#if LWM2M_CODEC_LWM2M_CBOR
     case LWM2M_FORMAT_LWM2M_CBOR:
         return lwm2m_lwm2m_cbor_decode(base, in, len, types, arena, out, err);
+#endif
     default:
         err->reason = "unsupported content format";
         return LWM2M_ERR_UNSUPPORTED;
@@ -93,16 +142,26 @@ int lwm2m_encode(lwm2m_format fmt, const lwm2m_path *base, const lwm2m_record *r
         return lwm2m_text_encode(base, recs, n, out, err);
     case LWM2M_FORMAT_OPAQUE:
         return lwm2m_opaque_encode(base, recs, n, out, err);
+#if LWM2M_CODEC_TLV
     case LWM2M_FORMAT_TLV:
         return lwm2m_tlv_encode(base, recs, n, out, err);
+#endif
+#if LWM2M_CODEC_SENML_JSON
     case LWM2M_FORMAT_SENML_JSON:
         return lwm2m_senml_json_encode(base, recs, n, out, err);
+#endif
+#if LWM2M_CODEC_LWM2M_JSON
     case LWM2M_FORMAT_LWM2M_JSON:
         return lwm2m_lwm2m_json_encode(base, recs, n, out, err);
+#endif
+#if LWM2M_CODEC_SENML_CBOR
     case LWM2M_FORMAT_SENML_CBOR:
         return lwm2m_senml_cbor_encode(base, recs, n, out, err);
+#endif
+#if LWM2M_CODEC_LWM2M_CBOR
     case LWM2M_FORMAT_LWM2M_CBOR:
         return lwm2m_lwm2m_cbor_encode(base, recs, n, out, err);
+#endif
     default:
         err->reason = "unsupported content format";
         return LWM2M_ERR_UNSUPPORTED;
