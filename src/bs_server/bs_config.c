@@ -409,7 +409,7 @@ static int uint_value(pctx *c, const cJSON *j, lwm2m_value *out)
 {
     uint64_t u = 0;
     if (cJSON_IsNumber(j)) {
-        int64_t i;
+        int64_t i = 0; /* set by number_to_i64; gcc -O2 cannot tell */
         int rc = number_to_i64(c, j->valuedouble, &i, "an unsigned integer");
         if (rc != LWM2M_OK)
             return rc;

@@ -1,0 +1,370 @@
+/* The storm's loop (see run.h): sessions started up to the concurrency, finished sims counted
+ * and released, deadlines enforced, the measurements taken around it. */
+#include "run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+
+#include "app_loop.h"
+#include "procstat.h"
+#include "report.h"
+
+#define TICK_MS      20    /* deadline and signal checks */
+#define WAIT_MS      10    /* longest wait in libcoap when nothing is queued */
+#define LOG_FAILURES 10    /* failures written to stderr one by one; then only counted */
+#define LINGER_MAX   16384 /* lingering sessions at most (descriptors permitting) */
+
+/* ---- the loop ---------------------------------------------------------------------------- */
+
+static const char *phase_name(sim_phase p)
+{
+    switch (p) {
+    case SIM_REQUEST:
+        return "waiting for the Bootstrap-Request's answer";
+    case SIM_BOOTSTRAP:
+        return "waiting for the server's commands";
+    case SIM_REGISTERING:
+        return "waiting for Register's answer";
+    case SIM_DEREGISTERING:
+        return "waiting for De-register's answer";
+    case SIM_PINGING:
+        return "waiting for a ping answer";
+    default:
+        return "in the loop";
+    }
+}
+
+static void log_failure(bench_run *r, const bench_sim *s)
+{
+    if (r->opts->quiet || r->logged++ >= LOG_FAILURES)
+        return;
+    fprintf(stderr, BENCH_PROG ": %s%sfailed: %s%s%s\n", s->endpoint,
+            s->endpoint[0] ? " " : "session ", bench_cause_name(s->cause), s->why[0] ? ": " : "",
+            s->why);
+    if (r->logged == LOG_FAILURES)
+        fprintf(stderr, BENCH_PROG ": further failures are only counted\n");
+}
+
+/* Counts a finished sim. */
+static void account(bench_run *r, const bench_sim *s)
+{
+    bench_stats *st = &r->stats;
+    st->answered_406 += s->answered_406;
+    if (s->phase == SIM_FAILED) {
+        st->failed++;
+        st->causes[s->cause]++;
+        if (s->cause == BENCH_CAUSE_REFUSED || s->cause == BENCH_CAUSE_REGISTER ||
+            s->cause == BENCH_CAUSE_DEREGISTER)
+            st->refused_codes[s->code & 0xff]++;
+        log_failure(r, s);
+        return;
+    }
+    int64_t now = bench_now_us();
+    st->completed++;
+    bench_hist_add(&st->latency, (uint64_t)(s->end_us - s->start_us));
+    st->exchanges += s->exchanges;
+    if (st->completed == 1 || s->exchanges < st->exchanges_min)
+        st->exchanges_min = s->exchanges;
+    if (s->exchanges > st->exchanges_max)
+        st->exchanges_max = s->exchanges;
+    if (r->opts->mode == BENCH_MODE_BOOTSTRAP) {
+        st->recovered += s->answered_406 > 0;
+        st->primary += s->accounts == 2;
+        st->fallback += s->accounts == 1;
+    }
+    if (r->opts->reg) {
+        bench_hist_add(&st->reg_latency, (uint64_t)(s->reg_end_us - s->reg_start_us));
+        st->reg_exchanges += s->reg_exchanges;
+    }
+    bench_stats_tick(st, (size_t)((now - r->t0_us) / 1000000));
+}
+
+/* Releases the sim's sessions (a bootstrapped client's Bootstrap-Server session lingers) and
+ * memory, and frees its slot. */
+static void release(bench_run *r, bench_sim *s)
+{
+    if (s->session != NULL && s->phase == SIM_DONE && r->opts->mode == BENCH_MODE_BOOTSTRAP) {
+        bench_linger_add(r, s->session, s->finish_mid);
+        s->session = NULL;
+    }
+    coap_session_t *sessions[2] = {s->session, s->reg_session};
+    for (size_t i = 0; i < 2; i++) {
+        if (sessions[i] == NULL)
+            continue;
+        coap_session_set_app_data(sessions[i], NULL);
+        coap_session_release(sessions[i]);
+    }
+    lwm2m_bs_client_free(s->bs);
+    lwm2m_model_free(s->model);
+    if (r->opts->mode == BENCH_MODE_BOOTSTRAP)
+        r->busy[s->ep_index] = 0;
+    uint32_t slot = (uint32_t)(s - r->sims);
+    memset(s, 0, sizeof *s);
+    s->owner = BENCH_OWNER_SIM;
+    s->run = r;
+    r->free_slots[r->free_len++] = slot;
+    r->in_flight--;
+}
+
+static void drain(bench_run *r)
+{
+    while (r->todo_len > 0) {
+        bench_sim *s = &r->sims[r->todo[--r->todo_len]];
+        s->queued = false;
+        switch (s->phase) {
+        case SIM_REGISTER:
+        case SIM_DEREGISTER:
+            bench_register_step(s);
+            break;
+        case SIM_PING:
+            bench_ping_step(s);
+            break;
+        case SIM_DONE:
+        case SIM_FAILED:
+            account(r, s);
+            release(r, s);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void start_one(bench_run *r)
+{
+    const bench_opts *o = r->opts;
+    bench_sim *s = &r->sims[r->free_slots[--r->free_len]];
+    s->deadline_ms = bench_now_ms() + (int64_t)o->timeout_s * 1000;
+    r->in_flight++;
+    r->stats.started++;
+    if (r->in_flight > r->stats.peak_in_flight)
+        r->stats.peak_in_flight = r->in_flight;
+    if (o->mode == BENCH_MODE_PING) {
+        bench_ping_start(s);
+        return;
+    }
+    /* Endpoints are cycled; one that still runs (a slow session) is skipped, since the server
+     * would cancel its session for the newer request. concurrency <= endpoints: one is free. */
+    while (r->busy[r->next_ep])
+        r->next_ep = (r->next_ep + 1) % o->endpoints;
+    s->ep_index = r->next_ep;
+    r->busy[s->ep_index] = 1;
+    r->next_ep = (r->next_ep + 1) % o->endpoints;
+    bench_client_start(s);
+}
+
+static void expire(bench_run *r, int64_t now_ms)
+{
+    for (uint32_t i = 0; i < r->opts->concurrency; i++) {
+        bench_sim *s = &r->sims[i];
+        if (s->phase == SIM_FREE || s->phase == SIM_DONE || s->phase == SIM_FAILED ||
+            now_ms < s->deadline_ms)
+            continue;
+        bench_cause cause = BENCH_CAUSE_TIMEOUT;
+        if (s->session != NULL && coap_session_get_proto(s->session) == COAP_PROTO_DTLS &&
+            coap_session_get_state(s->session) != COAP_SESSION_STATE_ESTABLISHED)
+            cause = BENCH_CAUSE_DTLS;
+        else if (s->phase == SIM_BOOTSTRAP && s->answered_406 > 0)
+            cause = BENCH_CAUSE_NOT_RECOVERED;
+        char why[160];
+        snprintf(why, sizeof why, "not done within %u s (%s%s)", (unsigned)r->opts->timeout_s,
+                 cause == BENCH_CAUSE_DTLS ? "DTLS handshake unfinished, " : "",
+                 phase_name(s->phase));
+        bench_sim_fail(s, cause, 0, why);
+    }
+}
+
+static bool may_start(const bench_run *r, bool stopping, int64_t now_us)
+{
+    const bench_opts *o = r->opts;
+    if (stopping || r->free_len == 0)
+        return false;
+    if (o->count > 0)
+        return r->stats.started < o->count;
+    return now_us - r->t0_us < (int64_t)o->duration_s * 1000000;
+}
+
+static void progress(const bench_run *r, int64_t now_us, uint64_t *last_completed)
+{
+    double s = (double)(now_us - r->t0_us) / 1e6;
+    fprintf(stderr, BENCH_PROG ": %.0f s: %llu completed (%llu/s), %llu failed, %u in flight\n", s,
+            (unsigned long long)r->stats.completed,
+            (unsigned long long)(r->stats.completed - *last_completed),
+            (unsigned long long)r->stats.failed, (unsigned)r->in_flight);
+    *last_completed = r->stats.completed;
+}
+
+/* Runs sessions until the count is reached or the duration is over, and all have ended. */
+static void loop(bench_run *r, int sfd)
+{
+    bool stopping = false;
+    int64_t next_tick = 0, next_progress = r->t0_us + 1000000;
+    uint64_t last_completed = 0;
+    for (;;) {
+        int64_t now = bench_now_us();
+        while (may_start(r, stopping, now))
+            start_one(r);
+        drain(r);
+        if (r->in_flight == 0 && !may_start(r, stopping, now))
+            break;
+        coap_io_process(r->ctx, r->todo_len > 0 ? COAP_IO_NO_WAIT : WAIT_MS);
+        drain(r);
+        now = bench_now_us();
+        if (now / 1000 >= next_tick) {
+            next_tick = now / 1000 + TICK_MS;
+            expire(r, now / 1000);
+            bench_linger_expire(r, now / 1000, false);
+            int sig = sfd >= 0 ? lwm2m_app_signal_caught(sfd) : 0;
+            if (sig != 0 && !stopping) {
+                stopping = true;
+                fprintf(stderr, BENCH_PROG ": signal %d: no new sessions, waiting for %u\n", sig,
+                        (unsigned)r->in_flight);
+            }
+        }
+        if (!r->opts->quiet && now >= next_progress) {
+            next_progress += 1000000;
+            progress(r, now, &last_completed);
+        }
+    }
+}
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+static int setup(bench_run *r, const bench_opts *o)
+{
+    memset(r, 0, sizeof *r);
+    r->opts = o;
+    uint32_t c = o->concurrency;
+    r->sims = calloc(c, sizeof *r->sims);
+    r->todo = calloc(c, sizeof *r->todo);
+    r->free_slots = calloc(c, sizeof *r->free_slots);
+    if (o->mode == BENCH_MODE_BOOTSTRAP)
+        r->busy = calloc(o->endpoints, 1);
+    if (bench_stats_init(&r->stats) != 0 || r->sims == NULL || r->todo == NULL ||
+        r->free_slots == NULL || (o->mode == BENCH_MODE_BOOTSTRAP && r->busy == NULL)) {
+        fprintf(stderr, BENCH_PROG ": out of memory for %u sessions\n", (unsigned)c);
+        return -1;
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        r->sims[i].owner = BENCH_OWNER_SIM;
+        r->sims[i].run = r;
+        r->free_slots[r->free_len++] = c - 1 - i;
+    }
+    if (o->mode == BENCH_MODE_BOOTSTRAP && (r->base = bench_client_base_model()) == NULL) {
+        fprintf(stderr, BENCH_PROG ": cannot build the client's object model\n");
+        return -1;
+    }
+    r->ctx = coap_new_context(NULL);
+    if (r->ctx == NULL) {
+        fprintf(stderr, BENCH_PROG ": cannot create the CoAP context\n");
+        return -1;
+    }
+    if (bench_sim_install(r->ctx) != 0) {
+        fprintf(stderr, BENCH_PROG ": out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void teardown(bench_run *r)
+{
+    if (r->linger != NULL)
+        bench_linger_expire(r, 0, true);
+    free(r->linger);
+    if (r->sims != NULL)
+        for (uint32_t i = 0; i < r->opts->concurrency; i++)
+            if (r->sims[i].phase != SIM_FREE)
+                release(r, &r->sims[i]);
+    if (r->ctx != NULL)
+        coap_free_context(r->ctx);
+    lwm2m_model_free(r->base);
+    bench_stats_free(&r->stats);
+    free(r->sims);
+    free(r->todo);
+    free(r->free_slots);
+    free(r->busy);
+}
+
+/* Descriptors: one socket per session (two with --register) and a few of libcoap's and
+ * stdio's; what is left holds lingering sessions. With DTLS every socket must stay below
+ * FD_SETSIZE: libcoap 4.3.1's GnuTLS layer select()s on a session's socket during the
+ * handshake, and glibc aborts the process for a descriptor beyond FD_SETSIZE. 0, or -1 with
+ * the message printed. */
+static int plan_descriptors(const bench_opts *o, size_t *linger_cap)
+{
+    long limit = bench_raise_nofile();
+    if (o->psk && limit > FD_SETSIZE)
+        limit = FD_SETSIZE;
+    size_t need = (size_t)o->concurrency * (o->reg ? 2 : 1) + 64;
+    if (limit < 0 || (size_t)limit < need) {
+        fprintf(stderr, BENCH_PROG ": %zu descriptors needed, the limit is %ld (%s)\n", need, limit,
+                o->psk ? "DTLS sockets must stay below FD_SETSIZE with libcoap 4.3.1's GnuTLS "
+                         "layer: lower --concurrency"
+                       : "ulimit -n");
+        return -1;
+    }
+    size_t spare = (size_t)limit - need;
+    *linger_cap = o->mode == BENCH_MODE_BOOTSTRAP && o->linger_s > 0
+                      ? (spare < LINGER_MAX ? spare : LINGER_MAX)
+                      : 0;
+    return 0;
+}
+
+/* After the last session: lingering sessions still answer a repeated Finish until their time
+ * is over. */
+static void linger_out(bench_run *r)
+{
+    while (r->linger_len > 0) {
+        coap_io_process(r->ctx, 100);
+        bench_linger_expire(r, bench_now_ms(), false);
+    }
+}
+
+int bench_run_main(const bench_opts *o)
+{
+    size_t linger_cap = 0;
+    if (plan_descriptors(o, &linger_cap) != 0)
+        return 1;
+    int sfd = lwm2m_app_signals_open(NULL);
+    if (sfd < 0)
+        fprintf(stderr, BENCH_PROG ": signals not watched: %s\n", strerror(errno));
+    coap_startup();
+    coap_set_log_level(LOG_ERR);
+    bench_run *r = malloc(sizeof *r);
+    int status = 1, ok = r != NULL ? setup(r, o) : -1;
+    if (ok == 0 && bench_linger_init(r, linger_cap) != 0)
+        ok = -1;
+    if (ok != 0 && (r == NULL || r->linger == NULL))
+        fprintf(stderr, BENCH_PROG ": out of memory\n");
+    if (ok == 0) {
+        bench_result res;
+        memset(&res, 0, sizeof res);
+        res.opts = o;
+        res.stats = &r->stats;
+        for (size_t i = 0; i < o->n_pids; i++)
+            bench_proc_sample(o->pids[i], &res.before[i]);
+        bench_self_sample(&res.self_before);
+        r->t0_us = bench_now_us();
+        loop(r, sfd);
+        res.elapsed_s = (double)(bench_now_us() - r->t0_us) / 1e6;
+        bench_self_sample(&res.self_after);
+        for (size_t i = 0; i < o->n_pids; i++)
+            bench_proc_sample(o->pids[i], &res.after[i]);
+        linger_out(r);
+        if (o->json)
+            bench_report_json(stdout, &res);
+        else
+            bench_report_text(stdout, &res);
+        bool all = o->count == 0 || r->stats.completed == o->count;
+        status = r->stats.failed == 0 && all ? 0 : 1;
+    }
+    if (r != NULL)
+        teardown(r);
+    free(r);
+    coap_cleanup();
+    lwm2m_app_signals_close(sfd, NULL);
+    return status;
+}

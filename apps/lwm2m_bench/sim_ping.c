@@ -1,0 +1,50 @@
+/* A ping session: K plain CON POST /ping exchanges in a row over a fresh client session, as
+ * many round trips as a bootstrap makes, against `lwm2m-bench responder`: the ceiling of
+ * this machine, libcoap and the loop, with no LwM2M work on either side. */
+#include <stdio.h>
+
+#include "lwm2m/coap_code.h"
+#include "run.h"
+
+int bench_ping_start(bench_sim *s)
+{
+    s->session = bench_session_open(s->run, s->run->opts->server, NULL, 0, NULL, 0);
+    if (s->session == NULL) {
+        bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0, "cannot open a session to the responder");
+        return -1;
+    }
+    coap_session_set_app_data(s->session, s);
+    s->start_us = bench_now_us();
+    s->exchanges = 0;
+    s->phase = SIM_PING;
+    bench_ping_step(s);
+    return s->phase == SIM_FAILED ? -1 : 0;
+}
+
+void bench_ping_step(bench_sim *s)
+{
+    if (s->phase != SIM_PING)
+        return;
+    coap_pdu_t *pdu = bench_sim_request(s, s->session, LWM2M_METHOD_POST, "/ping",
+                                        LWM2M_FORMAT_NONE, NULL, NULL, 0);
+    s->phase = SIM_PINGING;
+    bench_sim_send(s, s->session, pdu);
+}
+
+void bench_ping_response(bench_sim *s, const coap_pdu_t *received)
+{
+    unsigned code = (unsigned)coap_pdu_get_code(received);
+    if (code != LWM2M_CODE_CHANGED) {
+        char why[64];
+        snprintf(why, sizeof why, "ping answered %u.%02u", code >> 5, code & 31);
+        bench_sim_fail(s, BENCH_CAUSE_REFUSED, code, why);
+        return;
+    }
+    if (++s->exchanges >= s->run->opts->exchanges) {
+        s->end_us = bench_now_us();
+        s->phase = SIM_DONE;
+    } else {
+        s->phase = SIM_PING;
+    }
+    bench_sim_queue(s);
+}
