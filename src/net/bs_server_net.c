@@ -16,8 +16,10 @@
 #include "net/coap_message.h"
 #include "net/net_util.h"
 
-#define PAYLOAD_START 4096
-#define PAYLOAD_MAX   (1u << 20)
+#define PAYLOAD_START          4096
+#define PAYLOAD_MAX            (1u << 20)
+#define IDLE_SESSION_TIMEOUT_S 30
+#define MAX_IDLE_SESSIONS      1000
 
 typedef struct live_session {
     char endpoint[LWM2M_ENDPOINT_MAX + 1];
@@ -28,7 +30,8 @@ typedef struct live_session {
     lwm2m_bs_config *cfg;
     uint8_t token[8];
     size_t token_len;
-    bool waiting; /* a request is outstanding */
+    bool waiting;           /* a request is outstanding */
+    coap_mid_t request_mid; /* of the Bootstrap-Request that started it (-1: triggered) */
     bool triggered;
     int64_t start_ms;
     struct live_session *next;
@@ -122,7 +125,9 @@ static void end_session(lwm2m_bs_runtime *r, live_session *l)
           l->query, *diag ? " diagnostic=\"" : "", diag, *diag ? "\"" : "");
     if ((unsigned)outcome <= LWM2M_BS_OUTCOME_INTERNAL)
         r->counts[outcome]++;
-    remember_outcome(r, l->endpoint, lwm2m_bs_outcome_name(outcome));
+    /* Only `trigger` waits on outcomes: remembering every endpoint's would grow forever. */
+    if (l->triggered)
+        remember_outcome(r, l->endpoint, lwm2m_bs_outcome_name(outcome));
     if (r->opts.store != NULL && outcome != LWM2M_BS_OUTCOME_CANCELLED) {
         lwm2m_bs_endpoint_status st;
         if (lwm2m_bs_store_get_status(r->opts.store, l->endpoint, &st) != LWM2M_OK)
@@ -212,6 +217,18 @@ static live_session *start_session(lwm2m_bs_runtime *r, coap_session_t *coap, co
         lwm2m_bs_session_cancel(old->bs);
         end_session(r, old);
     }
+    /* And one per client transport: a client that now bootstraps as another endpoint (a reused
+     * address and port) must not also receive the old endpoint's commands. */
+    for (live_session *l = r->sessions, *next; l != NULL; l = next) {
+        next = l->next;
+        if (l->coap == coap) {
+            logf_("session %s: the client at %s sent another endpoint's Bootstrap-Request, "
+                  "cancelled",
+                  l->endpoint, l->peer);
+            lwm2m_bs_session_cancel(l->bs);
+            end_session(r, l);
+        }
+    }
     lwm2m_bs_endpoint_status st;
     memset(&st, 0, sizeof st);
     if (r->opts.store != NULL)
@@ -226,6 +243,7 @@ static live_session *start_session(lwm2m_bs_runtime *r, coap_session_t *coap, co
     snprintf(l->endpoint, sizeof l->endpoint, "%s", endpoint);
     lwm2m_net_peer_of(coap, l->peer, sizeof l->peer);
     l->coap = coap_session_reference(coap);
+    l->request_mid = -1;
     l->cfg = cfg;
     l->triggered = triggered;
     l->start_ms = lwm2m_net_now_ms();
@@ -303,9 +321,16 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, coap_session_t *session, cons
     return cfg;
 }
 
-static void handle_bootstrap_request(lwm2m_bs_runtime *r, coap_session_t *session,
+static void handle_bootstrap_request(lwm2m_bs_runtime *r, coap_session_t *session, coap_mid_t mid,
                                      const coap_string_t *query, coap_pdu_t *response)
 {
+    /* libcoap 4.3.1 hands a retransmitted request to the handler again: the same message ID
+     * from the same client is answered again, not a reason to restart its session. */
+    for (live_session *l = r->sessions; l != NULL; l = l->next)
+        if (l->coap == session && l->request_mid == mid) {
+            lwm2m_net_reply(response, LWM2M_CODE_CHANGED, NULL);
+            return;
+        }
     lwm2m_bs_request_info info;
     lwm2m_bs_config *cfg = admit(r, session, "Bootstrap-Request", &info, query, response);
     if (cfg == NULL)
@@ -322,6 +347,7 @@ static void handle_bootstrap_request(lwm2m_bs_runtime *r, coap_session_t *sessio
         lwm2m_net_reply(response, LWM2M_CODE_INTERNAL_ERROR, "out of memory");
         return;
     }
+    l->request_mid = mid;
     if (query != NULL && query->length < sizeof l->query) {
         memcpy(l->query, query->s, query->length);
         l->query[query->length] = '\0';
@@ -409,7 +435,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
     bool bs = req.uri_path_len == 3 && memcmp(req.uri_path, "/bs", 3) == 0;
     bool pack = req.uri_path_len == 7 && memcmp(req.uri_path, "/bspack", 7) == 0;
     if (bs && req.method == LWM2M_METHOD_POST)
-        handle_bootstrap_request(r, session, query, response);
+        handle_bootstrap_request(r, session, coap_pdu_get_mid(request), query, response);
     else if (pack && req.method == LWM2M_METHOD_GET)
         handle_pack_request(r, resource, session, request, query, response);
     else if (bs || pack)
@@ -514,6 +540,11 @@ lwm2m_bs_runtime *lwm2m_bs_runtime_new(const lwm2m_bs_runtime_options *opts,
     }
     coap_set_app_data(r->ctx, r);
     coap_context_set_block_mode(r->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    /* A client's CoAP session outlives its bootstrap by libcoap's default 300 s, and every loop
+     * turn walks all of them: at a storm's rate that became most of the CPU (bench/README.md).
+     * A finished client has nothing more to say; keep few idle sessions, briefly. */
+    coap_context_set_session_timeout(r->ctx, IDLE_SESSION_TIMEOUT_S);
+    coap_context_set_max_idle_sessions(r->ctx, MAX_IDLE_SESSIONS);
     coap_register_response_handler(r->ctx, on_response);
     coap_register_nack_handler(r->ctx, on_nack);
     if (opts->dtls_listen != NULL) {
