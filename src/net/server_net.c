@@ -817,6 +817,10 @@ lwm2m_srv_runtime *lwm2m_srv_runtime_new(const lwm2m_srv_options *opts,
     }
     coap_set_app_data(r->ctx, r);
     coap_context_set_block_mode(r->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    /* Registered clients' sessions are referenced and stay; the others (refused requests,
+     * de-registered clients) would cost every loop turn for libcoap's default 300 s. */
+    coap_context_set_session_timeout(r->ctx, 30);
+    coap_context_set_max_idle_sessions(r->ctx, 1000);
     coap_register_response_handler(r->ctx, on_response);
     coap_register_nack_handler(r->ctx, on_nack);
     if (opts->dtls_listen != NULL) {
