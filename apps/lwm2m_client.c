@@ -86,6 +86,17 @@ typedef struct client_app {
     bool prefer_pack;    /* 1.2: try GET /bspack before POST /bs */
     bool pack_failed;    /* the pack of this bootstrap attempt failed: use /bs */
     bool pack_pending;   /* the request in flight is a Bootstrap-Pack-Request */
+    /* The last bootstrap command answered, to answer its retransmission alike (RFC 7252 4.5:
+     * libcoap 4.3.1 hands duplicates to the handler; a repeated Finish after the commit would
+     * otherwise get 5.03 and make the Bootstrap Server roll back a good configuration). */
+    struct {
+        const coap_session_t *session;
+        coap_mid_t mid;
+        uint8_t token[8]; /* the same message ID with another token is a new request */
+        size_t token_len;
+        unsigned code;
+        bool valid;
+    } last_bs;
     lwm2m_observe_table *observations;
     uint8_t notify_buf[NOTIFY_MAX_PAYLOAD];
     time_t clock_s; /* the last Current Time (/3/0/13) written */
@@ -827,6 +838,20 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
         lwm2m_net_response_to_pdu(&resp, response);
         return;
     }
+    coap_mid_t mid = coap_pdu_get_mid(pdu);
+    coap_bin_const_t tok = coap_pdu_get_token(pdu);
+    if (app->last_bs.valid && app->last_bs.session == session && app->last_bs.mid == mid &&
+        app->last_bs.token_len == tok.length &&
+        (tok.length == 0 || memcmp(app->last_bs.token, tok.s, tok.length) == 0)) {
+        resp.code = app->last_bs.code;
+        resp.format = LWM2M_FORMAT_NONE;
+        if (app->verbose)
+            logf_("bootstrap: retransmitted %s %.*s (message %d) answered %u.%02u again",
+                  method_name(req.method), (int)req.uri_path_len, req.uri_path, (int)mid,
+                  resp.code >> 5, resp.code & 31);
+        lwm2m_net_response_to_pdu(&resp, response);
+        return;
+    }
     /* Without a Bootstrap-Request accepted by the Bootstrap Server, commands open a transaction
      * only in 1.0-style server-initiated mode; otherwise lwm2m_bs_client_handle answers 5.03. */
     if (lwm2m_bs_client_state(app->bs) != LWM2M_BS_IN_PROGRESS && app->legacy_bootstrap) {
@@ -853,6 +878,15 @@ static void on_request(coap_resource_t *resource, coap_session_t *session, const
         resp.format = LWM2M_FORMAT_NONE;
         resp.payload.len = 0;
     }
+    /* Reads answer with content, which is not kept: only commands are replayed. */
+    app->last_bs.valid = req.method != LWM2M_METHOD_GET;
+    app->last_bs.session = session;
+    app->last_bs.mid = mid;
+    app->last_bs.code = resp.code;
+    app->last_bs.token_len = tok.length <= sizeof app->last_bs.token ? tok.length : 0;
+    if (app->last_bs.token_len > 0)
+        memcpy(app->last_bs.token, tok.s, app->last_bs.token_len);
+    app->last_bs.valid &= tok.length <= sizeof app->last_bs.token;
     lwm2m_net_response_to_pdu(&resp, response);
 }
 

@@ -168,7 +168,12 @@ class Peer:
             opts.append((12, uint_opt(fmt)))
         if accept is not None:
             opts.append((17, uint_opt(accept)))
-        sock.sendto(frame(CON, method, self.mid_out, tok, opts, payload), addr)
+        self.last = frame(CON, method, self.mid_out, tok, opts, payload)
+        sock.sendto(self.last, addr)
+        return self.answer(sock)
+
+    def answer(self, sock):
+        tok = struct.pack("!I", self.mid_out)
         while True:
             data, _ = sock.recvfrom(4096)
             rtype, rc, rmid, rtok, _, rpayload = parse(data)
@@ -247,8 +252,14 @@ def main():
         peer.pack_request((code(4, 5), None, b""))
         peer.run_sequence(peer.bootstrap_request(want_query), steps["plain"])
     else:
-        peer.run_sequence(peer.bootstrap_request(want_query), steps[
-            "plain" if scenario == "trigger" else scenario])
+        bs_client = peer.bootstrap_request(want_query)
+        peer.run_sequence(bs_client, steps["plain" if scenario == "trigger" else scenario])
+        # The Finish again, same message ID and token, as if the 2.04 had been lost: a
+        # retransmission is answered alike, not as a command after the commit (5.03).
+        peer.sock.sendto(peer.last, bs_client)
+        rc, _, tok_ok = peer.answer(peer.sock)
+        peer.check(rc == code(2, 4) and tok_ok,
+                   "retransmitted Finish -> %d.%02d (answered again)" % (rc >> 5, rc & 31))
 
     client = peer.register()
     if scenario == "trigger":
