@@ -111,8 +111,8 @@ static void release(bench_run *r, bench_sim *s)
 
 static void drain(bench_run *r)
 {
-    while (r->todo_len > 0) {
-        bench_sim *s = &r->sims[r->todo[--r->todo_len]];
+    while (r->ready_len > 0) {
+        bench_sim *s = &r->sims[r->ready[--r->ready_len]];
         s->queued = false;
         switch (s->phase) {
         case SIM_REGISTER:
@@ -210,7 +210,7 @@ static void loop(bench_run *r, int sfd)
         drain(r);
         if (r->in_flight == 0 && !may_start(r, stopping, now))
             break;
-        coap_io_process(r->ctx, r->todo_len > 0 ? COAP_IO_NO_WAIT : WAIT_MS);
+        coap_io_process(r->ctx, r->ready_len > 0 ? COAP_IO_NO_WAIT : WAIT_MS);
         drain(r);
         now = bench_now_us();
         if (now / 1000 >= next_tick) {
@@ -239,11 +239,11 @@ static int setup(bench_run *r, const bench_opts *o)
     r->opts = o;
     uint32_t c = o->concurrency;
     r->sims = calloc(c, sizeof *r->sims);
-    r->todo = calloc(c, sizeof *r->todo);
+    r->ready = calloc(c, sizeof *r->ready);
     r->free_slots = calloc(c, sizeof *r->free_slots);
     if (o->mode == BENCH_MODE_BOOTSTRAP)
         r->busy = calloc(o->endpoints, 1);
-    if (bench_stats_init(&r->stats) != 0 || r->sims == NULL || r->todo == NULL ||
+    if (bench_stats_init(&r->stats) != 0 || r->sims == NULL || r->ready == NULL ||
         r->free_slots == NULL || (o->mode == BENCH_MODE_BOOTSTRAP && r->busy == NULL)) {
         fprintf(stderr, BENCH_PROG ": out of memory for %u sessions\n", (unsigned)c);
         return -1;
@@ -283,7 +283,7 @@ static void teardown(bench_run *r)
     lwm2m_model_free(r->base);
     bench_stats_free(&r->stats);
     free(r->sims);
-    free(r->todo);
+    free(r->ready);
     free(r->free_slots);
     free(r->busy);
 }

@@ -98,8 +98,8 @@ struct bench_run {
     coap_context_t *ctx;
     lwm2m_model *base; /* the factory model every client clones */
     bench_sim *sims;
-    uint32_t *todo; /* sims queued for the loop */
-    size_t todo_len;
+    uint32_t *ready; /* sims with work for the loop to do (indices into sims) */
+    size_t ready_len;
     uint32_t *free_slots;
     size_t free_len;
     uint8_t *busy; /* per endpoint: one of its sessions runs (never two at once) */

@@ -27,7 +27,7 @@ void bench_sim_queue(bench_sim *s)
         return;
     bench_run *r = s->run;
     s->queued = true;
-    r->todo[r->todo_len++] = (uint32_t)(s - r->sims);
+    r->ready[r->ready_len++] = (uint32_t)(s - r->sims);
 }
 
 void bench_sim_fail(bench_sim *s, bench_cause cause, unsigned code, const char *why)

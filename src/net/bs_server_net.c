@@ -16,10 +16,8 @@
 #include "net/coap_message.h"
 #include "net/net_util.h"
 
-#define PAYLOAD_START          4096
-#define PAYLOAD_MAX            (1u << 20)
-#define IDLE_SESSION_TIMEOUT_S 30
-#define MAX_IDLE_SESSIONS      1000
+#define PAYLOAD_START 4096
+#define PAYLOAD_MAX   (1u << 20)
 
 typedef struct live_session {
     char endpoint[LWM2M_ENDPOINT_MAX + 1];
@@ -59,7 +57,6 @@ struct lwm2m_bs_runtime {
     lwm2m_bs_runtime_options opts;
     lwm2m_bs_runtime_hooks hooks;
     coap_context_t *ctx;
-    coap_endpoint_t *udp, *dtls;
     uint16_t udp_port, dtls_port;
     live_session *sessions;
     size_t active;
@@ -533,46 +530,15 @@ lwm2m_bs_runtime *lwm2m_bs_runtime_new(const lwm2m_bs_runtime_options *opts,
         r->opts.max_sessions = 10000;
     r->payload_cap = PAYLOAD_START;
     r->payload = malloc(r->payload_cap);
-    r->ctx = coap_new_context(NULL);
-    if (r->payload == NULL || r->ctx == NULL) {
+    if (r->payload == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    coap_set_app_data(r->ctx, r);
-    coap_context_set_block_mode(r->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-    /* A client's CoAP session outlives its bootstrap by libcoap's default 300 s, and every loop
-     * turn walks all of them: at a storm's rate that became most of the CPU (bench/README.md).
-     * A finished client has nothing more to say; keep few idle sessions, briefly. */
-    coap_context_set_session_timeout(r->ctx, IDLE_SESSION_TIMEOUT_S);
-    coap_context_set_max_idle_sessions(r->ctx, MAX_IDLE_SESSIONS);
-    coap_register_response_handler(r->ctx, on_response);
-    coap_register_nack_handler(r->ctx, on_nack);
-    if (opts->dtls_listen != NULL) {
-        coap_dtls_spsk_t spsk;
-        memset(&spsk, 0, sizeof spsk);
-        spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
-        spsk.validate_id_call_back = psk_for_identity;
-        spsk.id_call_back_arg = r;
-        if (!coap_context_set_psk2(r->ctx, &spsk)) {
-            snprintf(err, errlen, "this libcoap has no DTLS PSK support");
-            goto fail;
-        }
-        if ((r->dtls = lwm2m_net_listen(r->ctx, opts->dtls_listen, COAP_PROTO_DTLS, &r->dtls_port,
-                                        err, errlen)) == NULL)
-            goto fail;
-    }
-    if (opts->listen != NULL && (r->udp = lwm2m_net_listen(r->ctx, opts->listen, COAP_PROTO_UDP,
-                                                           &r->udp_port, err, errlen)) == NULL)
+    lwm2m_net_server_setup setup = {
+        r, on_response, on_nack, on_request, psk_for_identity, opts->listen, opts->dtls_listen};
+    r->ctx = lwm2m_net_server_context(&setup, &r->udp_port, &r->dtls_port, err, errlen);
+    if (r->ctx == NULL)
         goto fail;
-    coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
-    if (any == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_DELETE, on_request);
-    coap_add_resource(r->ctx, any);
     return r;
 fail:
     lwm2m_bs_runtime_free(r);

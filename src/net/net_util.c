@@ -156,3 +156,51 @@ void lwm2m_net_io_process(coap_context_t *ctx, uint32_t timeout_ms, int nfds, fd
     FD_CLR(coap_fd, rfds);
     coap_io_process(ctx, COAP_IO_NO_WAIT);
 }
+
+coap_context_t *lwm2m_net_server_context(const lwm2m_net_server_setup *setup, uint16_t *udp_port,
+                                         uint16_t *dtls_port, char *err, size_t errlen)
+{
+    *udp_port = *dtls_port = 0;
+    coap_context_t *ctx = coap_new_context(NULL);
+    if (ctx == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    coap_set_app_data(ctx, setup->app);
+    coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_session_timeout(ctx, 30);
+    coap_context_set_max_idle_sessions(ctx, 1000);
+    coap_register_response_handler(ctx, setup->on_response);
+    coap_register_nack_handler(ctx, setup->on_nack);
+    if (setup->dtls_listen != NULL) {
+        coap_dtls_spsk_t spsk;
+        memset(&spsk, 0, sizeof spsk);
+        spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+        spsk.validate_id_call_back = setup->psk_for_identity;
+        spsk.id_call_back_arg = setup->app;
+        if (!coap_context_set_psk2(ctx, &spsk)) {
+            snprintf(err, errlen, "this libcoap has no DTLS PSK support");
+            goto fail;
+        }
+        if (lwm2m_net_listen(ctx, setup->dtls_listen, COAP_PROTO_DTLS, dtls_port, err, errlen) ==
+            NULL)
+            goto fail;
+    }
+    if (setup->listen != NULL &&
+        lwm2m_net_listen(ctx, setup->listen, COAP_PROTO_UDP, udp_port, err, errlen) == NULL)
+        goto fail;
+    coap_resource_t *any = coap_resource_unknown_init2(setup->on_request, 0);
+    if (any == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    coap_register_request_handler(any, COAP_REQUEST_GET, setup->on_request);
+    coap_register_request_handler(any, COAP_REQUEST_POST, setup->on_request);
+    coap_register_request_handler(any, COAP_REQUEST_PUT, setup->on_request);
+    coap_register_request_handler(any, COAP_REQUEST_DELETE, setup->on_request);
+    coap_add_resource(ctx, any);
+    return ctx;
+fail:
+    coap_free_context(ctx);
+    return NULL;
+}

@@ -26,6 +26,24 @@ coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, co
 /* Sets `code` on a response and, when `diag` is not empty, a text/plain diagnostic payload. */
 void lwm2m_net_reply(coap_pdu_t *response, unsigned code, const char *diag);
 
+/* What a server runtime hands lwm2m_net_server_context. */
+typedef struct lwm2m_net_server_setup {
+    void *app; /* coap_get_app_data of the context */
+    coap_response_handler_t on_response;
+    coap_nack_handler_t on_nack;
+    coap_method_handler_t on_request; /* every GET, POST, PUT and DELETE (unknown resource) */
+    coap_dtls_id_callback_t psk_for_identity; /* the key for a PSK identity (DTLS only) */
+    const char *listen;                       /* "HOST:PORT" for coap://, NULL for none */
+    const char *dtls_listen;                  /* "HOST:PORT" for coaps:// (PSK), NULL for none */
+} lwm2m_net_server_setup;
+
+/* A libcoap context for a server: block-wise bodies reassembled, idle sessions reaped after
+ * 30 s and at most 1,000 kept (libcoap walks every session on every loop turn: with its default
+ * 300 s a bootstrap storm spent most of its CPU there), the handlers, the listeners (their
+ * bound ports in *udp_port / *dtls_port). NULL with `err` set. */
+coap_context_t *lwm2m_net_server_context(const lwm2m_net_server_setup *setup, uint16_t *udp_port,
+                                         uint16_t *dtls_port, char *err, size_t errlen);
+
 /* Waits up to timeout_ms (at least 1) for CoAP traffic and for the caller's descriptors, as
  * select(2) would (the sets are updated in place; nfds 0 means none), then handles the CoAP
  * traffic. libcoap 4.3.1 built with epoll ignores the extra descriptors of

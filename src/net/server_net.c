@@ -81,7 +81,6 @@ struct lwm2m_srv_runtime {
     lwm2m_srv_hooks hooks;
     lwm2m_rd *rd;
     coap_context_t *ctx;
-    coap_endpoint_t *udp, *dtls;
     uint16_t udp_port, dtls_port;
     reg_link *links;
     reg_link *spare;         /* allocated before each /rd request: REGISTERED needs no malloc */
@@ -810,46 +809,15 @@ lwm2m_srv_runtime *lwm2m_srv_runtime_new(const lwm2m_srv_options *opts,
     r->payload_cap = PAYLOAD_START;
     r->payload = malloc(r->payload_cap);
     r->rd = lwm2m_rd_new(&ro, &rh);
-    r->ctx = coap_new_context(NULL);
-    if (r->payload == NULL || r->rd == NULL || r->ctx == NULL) {
+    if (r->payload == NULL || r->rd == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    coap_set_app_data(r->ctx, r);
-    coap_context_set_block_mode(r->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-    /* Registered clients' sessions are referenced and stay; the others (refused requests,
-     * de-registered clients) would cost every loop turn for libcoap's default 300 s. */
-    coap_context_set_session_timeout(r->ctx, 30);
-    coap_context_set_max_idle_sessions(r->ctx, 1000);
-    coap_register_response_handler(r->ctx, on_response);
-    coap_register_nack_handler(r->ctx, on_nack);
-    if (opts->dtls_listen != NULL) {
-        coap_dtls_spsk_t spsk;
-        memset(&spsk, 0, sizeof spsk);
-        spsk.version = COAP_DTLS_SPSK_SETUP_VERSION;
-        spsk.validate_id_call_back = psk_for_identity;
-        spsk.id_call_back_arg = r;
-        if (!coap_context_set_psk2(r->ctx, &spsk)) {
-            snprintf(err, errlen, "this libcoap has no DTLS PSK support");
-            goto fail;
-        }
-        if ((r->dtls = lwm2m_net_listen(r->ctx, opts->dtls_listen, COAP_PROTO_DTLS, &r->dtls_port,
-                                        err, errlen)) == NULL)
-            goto fail;
-    }
-    if (opts->listen != NULL && (r->udp = lwm2m_net_listen(r->ctx, opts->listen, COAP_PROTO_UDP,
-                                                           &r->udp_port, err, errlen)) == NULL)
+    lwm2m_net_server_setup setup = {
+        r, on_response, on_nack, on_request, psk_for_identity, opts->listen, opts->dtls_listen};
+    r->ctx = lwm2m_net_server_context(&setup, &r->udp_port, &r->dtls_port, err, errlen);
+    if (r->ctx == NULL)
         goto fail;
-    coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
-    if (any == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_PUT, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_DELETE, on_request);
-    coap_add_resource(r->ctx, any);
     return r;
 fail:
     lwm2m_srv_runtime_free(r);
