@@ -11,6 +11,7 @@
 #include "lwm2m/bs_config.h"
 #include "lwm2m/error.h"
 #include "store/bs_store_backend.h"
+#include "store/sqlite_db.h"
 
 /* lwm2m_bs_config.template_name holds 64 bytes with its NUL. */
 #define TEMPLATE_NAME_MAX 63
@@ -32,63 +33,24 @@ __attribute__((format(printf, 4, 5))) static int say(char *err, size_t errlen, i
     return rc;
 }
 
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* URL schemes are case-insensitive (RFC 3986 §3.1). */
-static bool has_scheme(const char *s, const char *scheme)
-{
-    for (; *scheme != '\0'; s++, scheme++)
-        if (lower(*s) != *scheme)
-            return false;
-    return true;
-}
-
-/* Length of the scheme of a "scheme://..." spec, 0 for anything else (a bare path). */
-static size_t url_scheme_len(const char *spec)
-{
-    size_t i = 0;
-    char c = lower(spec[0]);
-    if (c < 'a' || c > 'z')
-        return 0;
-    for (;;) {
-        c = lower(spec[i]);
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'))
-            break;
-        i++;
-    }
-    return strncmp(spec + i, "://", 3) == 0 ? i : 0;
-}
-
 int lwm2m_bs_store_open(const char *spec, lwm2m_bs_store **out, char *err, size_t errlen)
 {
     say(err, errlen, 0, "%s", "");
     if (out == NULL)
         return say(err, errlen, LWM2M_ERR_INVALID, "no place for the store handle");
     *out = NULL;
-    if (spec == NULL || spec[0] == '\0')
-        return say(err, errlen, LWM2M_ERR_INVALID, "empty store spec");
 
     const lwm2m_bs_backend *be = &lwm2m_bs_sqlite_backend;
-    const char *target = spec;
-    size_t scheme_len;
-    if (has_scheme(spec, "sqlite:"))
-        target = spec + strlen("sqlite:");
-    else if (has_scheme(spec, "postgres://") || has_scheme(spec, "postgresql://"))
-        return say(err, errlen, LWM2M_ERR_UNSUPPORTED, "postgresql store not built yet");
-    else if ((scheme_len = url_scheme_len(spec)) > 0)
-        return say(err, errlen, LWM2M_ERR_UNSUPPORTED, "unknown store scheme '%.*s'",
-                   (int)scheme_len, spec);
-    if (target[0] == '\0')
-        return say(err, errlen, LWM2M_ERR_INVALID, "store spec '%s' has no path", spec);
+    const char *target;
+    int rc = store_spec_path(spec, &target, err, errlen);
+    if (rc != LWM2M_OK)
+        return rc;
 
     lwm2m_bs_store *s = malloc(sizeof *s);
     if (s == NULL)
         return say(err, errlen, LWM2M_ERR_NOMEM, "out of memory");
     s->be = be;
-    int rc = be->open(target, &s->impl, err, errlen);
+    rc = be->open(target, &s->impl, err, errlen);
     if (rc != LWM2M_OK) {
         free(s);
         return rc;

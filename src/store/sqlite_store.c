@@ -1,7 +1,6 @@
 /* The SQLite store backend: one database file in WAL mode with synchronous=FULL, so that a
  * committed put() survives kill -9 and power loss, and several processes can share the file. */
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +10,11 @@
 #include "lwm2m/bs_config.h"
 #include "lwm2m/error.h"
 #include "store/bs_store_backend.h"
+#include "store/sqlite_db.h"
 
 /* PRAGMA user_version of the schema below; a file of a newer version is refused, not
  * misread. */
 #define SCHEMA_VERSION 1
-
-#define BUSY_TIMEOUT_MS 5000
 
 /* Status of an endpoint is kept apart from its entry: endpoints configured through a
  * template have a status but no entry, so it cannot be a foreign key of entries. */
@@ -79,111 +77,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 typedef struct sqlite_store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[ST_COUNT]; /* prepared once at open */
-    char error[512];              /* of the last call; "" when it succeeded */
+    store_sqlite sq;
 } sqlite_store;
-
-static int map_rc(int rc)
-{
-    switch (rc) {
-    case SQLITE_NOMEM:
-        return LWM2M_ERR_NOMEM;
-    case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-        return LWM2M_ERR_EXISTS;
-    default:
-        /* I/O errors, a full disk, a lock held too long, a corrupt file: the error set has
-         * no closer code; the text is in last_error. */
-        return LWM2M_ERR_INVALID;
-    }
-}
-
-/* Records "<context>: <sqlite message>" as the last error; returns the matching code. */
-__attribute__((format(printf, 3, 4))) static int fail(sqlite_store *st, int rc, const char *fmt,
-                                                      ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(st->error, sizeof st->error, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof st->error)
-        snprintf(st->error + n, sizeof st->error - (size_t)n, ": %s",
-                 st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-    return map_rc(rc);
-}
-
-__attribute__((format(printf, 3, 4))) static int note(sqlite_store *st, int rc, const char *fmt,
-                                                      ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->error, sizeof st->error, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static void copy_error(const sqlite_store *st, char *err, size_t errlen)
 {
     if (err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s", st->error);
+        snprintf(err, errlen, "%s", st->sq.error);
 }
 
 static const char *kind_name(lwm2m_bs_entry_kind kind)
 {
     return kind == LWM2M_BS_ENTRY_ENDPOINT ? "endpoint" : "template";
-}
-
-/* The cached statement, or a fresh one while the cached one is still stepping: a list()
- * callback may call back into the store. */
-static int acquire(sqlite_store *st, enum stmt_id id, sqlite3_stmt **out)
-{
-    if (!sqlite3_stmt_busy(st->stmt[id])) {
-        *out = st->stmt[id];
-        return SQLITE_OK;
-    }
-    return sqlite3_prepare_v2(st->db, stmt_sql[id], -1, out, NULL);
-}
-
-static void release(sqlite_store *st, enum stmt_id id, sqlite3_stmt *s)
-{
-    if (s != st->stmt[id]) {
-        (void)sqlite3_finalize(s); /* its code repeats the last step's, already handled */
-        return;
-    }
-    (void)sqlite3_reset(s); /* same */
-    /* Unbinds the caller's strings (bound SQLITE_STATIC); cannot fail. */
-    (void)sqlite3_clear_bindings(s);
-}
-
-/* Runs a statement without parameters nor rows (BEGIN, COMMIT, ROLLBACK). */
-static int run(sqlite_store *st, enum stmt_id id, const char *what)
-{
-    sqlite3_stmt *s;
-    int rc = acquire(st, id, &s);
-    if (rc != SQLITE_OK)
-        return fail(st, rc, "%s", what);
-    rc = sqlite3_step(s);
-    int out = rc == SQLITE_DONE ? LWM2M_OK : fail(st, rc, "%s", what);
-    release(st, id, s);
-    return out;
-}
-
-/* Undoes the open transaction after a failure, keeping the failure's message. */
-static void rollback(sqlite_store *st)
-{
-    /* SQLite rolls back by itself on some errors (full disk, I/O, no memory). */
-    if (sqlite3_get_autocommit(st->db))
-        return;
-    char cause[sizeof st->error];
-    memcpy(cause, st->error, sizeof cause);
-    if (run(st, ST_ROLLBACK, "rollback") == LWM2M_OK) {
-        memcpy(st->error, cause, sizeof cause);
-        return;
-    }
-    char rb[sizeof st->error];
-    memcpy(rb, st->error, sizeof rb);
-    snprintf(st->error, sizeof st->error, "%.250s; %.250s", cause, rb);
 }
 
 static int bind_text(sqlite3_stmt *s, int i, const char *text)
@@ -199,62 +104,20 @@ static int bind_bytes(sqlite3_stmt *s, int i, const uint8_t *p, size_t len)
     return sqlite3_bind_blob(s, i, p, (int)len, SQLITE_STATIC);
 }
 
-/* A PSK identity for a message: text when printable, else hex. */
-static void show_identity(const uint8_t *p, size_t len, char *out, size_t cap)
-{
-    bool printable = true;
-    for (size_t i = 0; i < len; i++)
-        if (p[i] < 0x20 || p[i] > 0x7e || p[i] == '\'')
-            printable = false;
-    if (printable) {
-        snprintf(out, cap, "%.*s", (int)len, (const char *)p);
-        return;
-    }
-    size_t o = (size_t)snprintf(out, cap, "0x");
-    for (size_t i = 0; i < len && o + 2 < cap; i++, o += 2)
-        snprintf(out + o, cap - o, "%02x", p[i]);
-}
-
-/* Fails with LWM2M_ERR_EXISTS when e's identity belongs to another endpoint. */
-static int check_owner(sqlite_store *st, const lwm2m_bs_entry *e)
-{
-    sqlite3_stmt *s;
-    int rc = acquire(st, ST_OWNER, &s);
-    if (rc != SQLITE_OK)
-        return fail(st, rc, "endpoint '%s'", e->name);
-    rc = bind_bytes(s, 1, e->psk_identity, e->psk_identity_len);
-    if (rc == SQLITE_OK)
-        rc = bind_text(s, 2, e->name);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    int out = LWM2M_OK;
-    if (rc == SQLITE_ROW) {
-        const unsigned char *owner = sqlite3_column_text(s, 0);
-        char shown[2 * LWM2M_PSK_IDENTITY_MAX + 3];
-        show_identity(e->psk_identity, e->psk_identity_len, shown, sizeof shown);
-        out = note(st, LWM2M_ERR_EXISTS,
-                   "endpoint '%s': psk identity '%s' already belongs to endpoint '%s'", e->name,
-                   shown, owner != NULL ? (const char *)owner : "?");
-    } else if (rc != SQLITE_DONE) {
-        out = fail(st, rc, "endpoint '%s'", e->name);
-    }
-    release(st, ST_OWNER, s);
-    return out;
-}
-
 /* Drops the stored identity of an endpoint of the batch before any entry is written, so a
  * batch may move identities between its endpoints (swap included). */
 static int clear_identity(sqlite_store *st, const lwm2m_bs_entry *e)
 {
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_CLEAR_IDENTITY, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_CLEAR_IDENTITY, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "endpoint '%s'", e->name);
+        return store_sqlite_fail(&st->sq, rc, "endpoint '%s'", e->name);
     rc = bind_text(s, 1, e->name);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
-    int out = rc == SQLITE_DONE ? LWM2M_OK : fail(st, rc, "endpoint '%s'", e->name);
-    release(st, ST_CLEAR_IDENTITY, s);
+    int out =
+        rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "endpoint '%s'", e->name);
+    store_sqlite_release(&st->sq, ST_CLEAR_IDENTITY, s);
     return out;
 }
 
@@ -262,9 +125,9 @@ static int upsert(sqlite_store *st, const lwm2m_bs_entry *e, int64_t now)
 {
     const char *what = kind_name(e->kind);
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_UPSERT, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_UPSERT, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "%s '%s'", what, e->name);
+        return store_sqlite_fail(&st->sq, rc, "%s '%s'", what, e->name);
     rc = sqlite3_bind_int(s, 1, (int)e->kind);
     if (rc == SQLITE_OK)
         rc = bind_text(s, 2, e->name);
@@ -280,8 +143,9 @@ static int upsert(sqlite_store *st, const lwm2m_bs_entry *e, int64_t now)
         rc = sqlite3_bind_int64(s, 7, now);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
-    int out = rc == SQLITE_DONE ? LWM2M_OK : fail(st, rc, "%s '%s'", what, e->name);
-    release(st, ST_UPSERT, s);
+    int out =
+        rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "%s '%s'", what, e->name);
+    store_sqlite_release(&st->sq, ST_UPSERT, s);
     return out;
 }
 
@@ -299,7 +163,8 @@ static int put_all(sqlite_store *st, const lwm2m_bs_entry *entries, size_t n)
         const lwm2m_bs_entry *e = &entries[i];
         int rc = LWM2M_OK;
         if (e->kind == LWM2M_BS_ENTRY_ENDPOINT && e->psk_identity_len > 0)
-            rc = check_owner(st, e);
+            rc = store_sqlite_check_owner(&st->sq, ST_OWNER, e->name, e->psk_identity,
+                                          e->psk_identity_len);
         if (rc == LWM2M_OK)
             rc = upsert(st, e, now);
         if (rc != LWM2M_OK)
@@ -311,14 +176,14 @@ static int put_all(sqlite_store *st, const lwm2m_bs_entry *entries, size_t n)
 static int sq_put(void *impl, const lwm2m_bs_entry *entries, size_t n, char *err, size_t errlen)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
-    int rc = run(st, ST_BEGIN, "begin transaction");
+    st->sq.error[0] = '\0';
+    int rc = store_sqlite_run(&st->sq, ST_BEGIN, "begin transaction");
     if (rc == LWM2M_OK) {
         rc = put_all(st, entries, n);
         if (rc == LWM2M_OK)
-            rc = run(st, ST_COMMIT, "commit");
+            rc = store_sqlite_run(&st->sq, ST_COMMIT, "commit");
         if (rc != LWM2M_OK)
-            rollback(st);
+            store_sqlite_rollback(&st->sq, ST_ROLLBACK);
     }
     copy_error(st, err, errlen);
     return rc;
@@ -327,11 +192,11 @@ static int sq_put(void *impl, const lwm2m_bs_entry *entries, size_t n, char *err
 static int sq_get(void *impl, lwm2m_bs_entry_kind kind, const char *name, char **json)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
+    st->sq.error[0] = '\0';
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_GET, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_GET, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "get %s '%s'", kind_name(kind), name);
+        return store_sqlite_fail(&st->sq, rc, "get %s '%s'", kind_name(kind), name);
     rc = sqlite3_bind_int(s, 1, (int)kind);
     if (rc == SQLITE_OK)
         rc = bind_text(s, 2, name);
@@ -343,7 +208,8 @@ static int sq_get(void *impl, lwm2m_bs_entry_kind kind, const char *name, char *
         int len = sqlite3_column_bytes(s, 0);
         char *copy = text != NULL ? malloc((size_t)len + 1) : NULL;
         if (copy == NULL) {
-            out = note(st, LWM2M_ERR_NOMEM, "get %s '%s': out of memory", kind_name(kind), name);
+            out = store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "get %s '%s': out of memory",
+                                    kind_name(kind), name);
         } else {
             memcpy(copy, text, (size_t)len);
             copy[len] = '\0';
@@ -351,11 +217,12 @@ static int sq_get(void *impl, lwm2m_bs_entry_kind kind, const char *name, char *
             out = LWM2M_OK;
         }
     } else if (rc == SQLITE_DONE) {
-        out = note(st, LWM2M_ERR_NOT_FOUND, "%s '%s' not found", kind_name(kind), name);
+        out = store_sqlite_note(&st->sq, LWM2M_ERR_NOT_FOUND, "%s '%s' not found", kind_name(kind),
+                                name);
     } else {
-        out = fail(st, rc, "get %s '%s'", kind_name(kind), name);
+        out = store_sqlite_fail(&st->sq, rc, "get %s '%s'", kind_name(kind), name);
     }
-    release(st, ST_GET, s);
+    store_sqlite_release(&st->sq, ST_GET, s);
     return out;
 }
 
@@ -365,9 +232,9 @@ static int delete_named(sqlite_store *st, enum stmt_id id, int kind, const char 
                         bool *changed)
 {
     sqlite3_stmt *s;
-    int rc = acquire(st, id, &s);
+    int rc = store_sqlite_acquire(&st->sq, id, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "remove '%s'", name);
+        return store_sqlite_fail(&st->sq, rc, "remove '%s'", name);
     int at = 1;
     if (kind >= 0)
         rc = sqlite3_bind_int(s, at++, kind);
@@ -375,30 +242,31 @@ static int delete_named(sqlite_store *st, enum stmt_id id, int kind, const char 
         rc = bind_text(s, at, name);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
-    int out = rc == SQLITE_DONE ? LWM2M_OK : fail(st, rc, "remove '%s'", name);
+    int out = rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "remove '%s'", name);
     if (out == LWM2M_OK && changed != NULL)
-        *changed = sqlite3_changes(st->db) > 0;
-    release(st, id, s);
+        *changed = sqlite3_changes(st->sq.db) > 0;
+    store_sqlite_release(&st->sq, id, s);
     return out;
 }
 
 static int sq_remove(void *impl, lwm2m_bs_entry_kind kind, const char *name)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
-    int rc = run(st, ST_BEGIN, "begin transaction");
+    st->sq.error[0] = '\0';
+    int rc = store_sqlite_run(&st->sq, ST_BEGIN, "begin transaction");
     if (rc != LWM2M_OK)
         return rc;
     bool changed = false;
     rc = delete_named(st, ST_DELETE, (int)kind, name, &changed);
     if (rc == LWM2M_OK && !changed)
-        rc = note(st, LWM2M_ERR_NOT_FOUND, "%s '%s' not found", kind_name(kind), name);
+        rc = store_sqlite_note(&st->sq, LWM2M_ERR_NOT_FOUND, "%s '%s' not found", kind_name(kind),
+                               name);
     if (rc == LWM2M_OK && kind == LWM2M_BS_ENTRY_ENDPOINT)
         rc = delete_named(st, ST_DELETE_STATUS, -1, name, NULL);
     if (rc == LWM2M_OK)
-        rc = run(st, ST_COMMIT, "commit");
+        rc = store_sqlite_run(&st->sq, ST_COMMIT, "commit");
     if (rc != LWM2M_OK)
-        rollback(st);
+        store_sqlite_rollback(&st->sq, ST_ROLLBACK);
     return rc;
 }
 
@@ -414,11 +282,11 @@ static const uint8_t *column_bytes(sqlite3_stmt *s, int i, size_t *len)
 static int sq_list(void *impl, lwm2m_bs_entry_kind kind, lwm2m_bs_store_visit fn, void *ctx)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
+    st->sq.error[0] = '\0';
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_LIST, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_LIST, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "list");
+        return store_sqlite_fail(&st->sq, rc, "list");
     rc = sqlite3_bind_int(s, 1, (int)kind);
     int out = LWM2M_OK;
     while (rc == SQLITE_OK || rc == SQLITE_ROW) {
@@ -433,7 +301,7 @@ static int sq_list(void *impl, lwm2m_bs_entry_kind kind, lwm2m_bs_store_visit fn
             e.match = "";
         /* The columns are NOT NULL: no text means SQLite ran out of memory. */
         if (e.name == NULL || e.json == NULL || e.match == NULL) {
-            out = note(st, LWM2M_ERR_NOMEM, "list: out of memory");
+            out = store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "list: out of memory");
             break;
         }
         e.psk_identity = column_bytes(s, 3, &e.psk_identity_len);
@@ -443,8 +311,8 @@ static int sq_list(void *impl, lwm2m_bs_entry_kind kind, lwm2m_bs_store_visit fn
             break;
     }
     if (out == LWM2M_OK && rc != SQLITE_DONE)
-        out = fail(st, rc, "list");
-    release(st, ST_LIST, s);
+        out = store_sqlite_fail(&st->sq, rc, "list");
+    store_sqlite_release(&st->sq, ST_LIST, s);
     return out;
 }
 
@@ -452,11 +320,11 @@ static int sq_find_identity(void *impl, const uint8_t *id, size_t id_len, char *
                             uint8_t *key, size_t *key_len)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
+    st->sq.error[0] = '\0';
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_FIND, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_FIND, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "find identity");
+        return store_sqlite_fail(&st->sq, rc, "find identity");
     rc = bind_bytes(s, 1, id, id_len);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
@@ -467,12 +335,13 @@ static int sq_find_identity(void *impl, const uint8_t *id, size_t id_len, char *
         size_t klen;
         const uint8_t *k = column_bytes(s, 1, &klen);
         if (name == NULL) {
-            out = note(st, LWM2M_ERR_NOMEM, "find identity: out of memory");
+            out = store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "find identity: out of memory");
         } else if (klen > LWM2M_PSK_KEY_MAX) {
-            out = note(st, LWM2M_ERR_OVERFLOW, "endpoint '%s': stored psk key of %zu bytes",
-                       (const char *)name, klen);
+            out = store_sqlite_note(&st->sq, LWM2M_ERR_OVERFLOW,
+                                    "endpoint '%s': stored psk key of %zu bytes",
+                                    (const char *)name, klen);
         } else if (endpoint != NULL && (*endpoint = malloc(name_len + 1)) == NULL) {
-            out = note(st, LWM2M_ERR_NOMEM, "find identity: out of memory");
+            out = store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "find identity: out of memory");
         } else {
             if (endpoint != NULL) {
                 memcpy(*endpoint, name, name_len);
@@ -484,11 +353,11 @@ static int sq_find_identity(void *impl, const uint8_t *id, size_t id_len, char *
                 *key_len = klen;
         }
     } else if (rc == SQLITE_DONE) {
-        out = note(st, LWM2M_ERR_NOT_FOUND, "no endpoint has this psk identity");
+        out = store_sqlite_note(&st->sq, LWM2M_ERR_NOT_FOUND, "no endpoint has this psk identity");
     } else {
-        out = fail(st, rc, "find identity");
+        out = store_sqlite_fail(&st->sq, rc, "find identity");
     }
-    release(st, ST_FIND, s);
+    store_sqlite_release(&st->sq, ST_FIND, s);
     return out;
 }
 
@@ -516,18 +385,19 @@ static bool column_u32(sqlite3_stmt *s, int i, uint32_t *out)
 static int sq_get_status(void *impl, const char *endpoint, lwm2m_bs_endpoint_status *out)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
+    st->sq.error[0] = '\0';
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_GET_STATUS, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_GET_STATUS, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "status of '%s'", endpoint);
+        return store_sqlite_fail(&st->sq, rc, "status of '%s'", endpoint);
     rc = bind_text(s, 1, endpoint);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     int res = LWM2M_OK;
     if (rc == SQLITE_ROW) {
         if (!column_u32(s, 0, &out->next_plan) || !column_u32(s, 5, &out->sessions))
-            res = note(st, LWM2M_ERR_RANGE, "status of '%s': counter out of range", endpoint);
+            res = store_sqlite_note(&st->sq, LWM2M_ERR_RANGE,
+                                    "status of '%s': counter out of range", endpoint);
         out->failed = sqlite3_column_int64(s, 1) != 0;
         column_copy(s, 2, out->outcome, sizeof out->outcome);
         column_copy(s, 3, out->diagnostic, sizeof out->diagnostic);
@@ -535,9 +405,9 @@ static int sq_get_status(void *impl, const char *endpoint, lwm2m_bs_endpoint_sta
         if (res != LWM2M_OK)
             memset(out, 0, sizeof *out);
     } else if (rc != SQLITE_DONE) {
-        res = fail(st, rc, "status of '%s'", endpoint);
+        res = store_sqlite_fail(&st->sq, rc, "status of '%s'", endpoint);
     }
-    release(st, ST_GET_STATUS, s);
+    store_sqlite_release(&st->sq, ST_GET_STATUS, s);
     return res;
 }
 
@@ -545,11 +415,11 @@ static int sq_get_status(void *impl, const char *endpoint, lwm2m_bs_endpoint_sta
 static int sq_set_status(void *impl, const char *endpoint, const lwm2m_bs_endpoint_status *v)
 {
     sqlite_store *st = impl;
-    st->error[0] = '\0';
+    st->sq.error[0] = '\0';
     sqlite3_stmt *s;
-    int rc = acquire(st, ST_SET_STATUS, &s);
+    int rc = store_sqlite_acquire(&st->sq, ST_SET_STATUS, &s);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "status of '%s'", endpoint);
+        return store_sqlite_fail(&st->sq, rc, "status of '%s'", endpoint);
     rc = bind_text(s, 1, endpoint);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 2, v->next_plan);
@@ -565,8 +435,9 @@ static int sq_set_status(void *impl, const char *endpoint, const lwm2m_bs_endpoi
         rc = sqlite3_bind_int64(s, 7, v->sessions);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
-    int out = rc == SQLITE_DONE ? LWM2M_OK : fail(st, rc, "status of '%s'", endpoint);
-    release(st, ST_SET_STATUS, s);
+    int out =
+        rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "status of '%s'", endpoint);
+    store_sqlite_release(&st->sq, ST_SET_STATUS, s);
     return out;
 }
 
@@ -574,59 +445,30 @@ static int sq_set_status(void *impl, const char *endpoint, const lwm2m_bs_endpoi
 static int pragma_int(sqlite_store *st, const char *sql, int64_t *out)
 {
     sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(st->sq.db, sql, -1, &s, NULL);
     if (rc != SQLITE_OK)
-        return fail(st, rc, "%s", sql);
+        return store_sqlite_fail(&st->sq, rc, "%s", sql);
     rc = sqlite3_step(s);
     int res = LWM2M_OK;
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(s, 0);
     else
-        res = fail(st, rc, "%s", sql);
+        res = store_sqlite_fail(&st->sq, rc, "%s", sql);
     (void)sqlite3_finalize(s); /* repeats the step's code, handled */
     return res;
 }
 
-static int enable_wal(sqlite_store *st)
-{
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-    if (rc != SQLITE_OK)
-        return fail(st, rc, "journal_mode");
-    rc = sqlite3_step(s);
-    int res = LWM2M_OK;
-    if (rc != SQLITE_ROW) {
-        res = fail(st, rc, "journal_mode");
-    } else {
-        /* SQLite answers the mode it is in: another one means WAL is impossible here. */
-        const unsigned char *mode = sqlite3_column_text(s, 0);
-        if (mode == NULL || strcmp((const char *)mode, "wal") != 0)
-            res = note(st, LWM2M_ERR_INVALID, "cannot use WAL journal (mode '%s')",
-                       mode != NULL ? (const char *)mode : "?");
-    }
-    (void)sqlite3_finalize(s);
-    return res;
-}
-
-static int exec(sqlite_store *st, const char *sql, const char *what)
-{
-    char *msg = NULL;
-    int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
-    sqlite3_free(msg); /* the same text as sqlite3_errmsg, which fail() reads */
-    return rc == SQLITE_OK ? LWM2M_OK : fail(st, rc, "%s", what);
-}
-
 static int refuse_newer(sqlite_store *st, int64_t version)
 {
-    return note(st, LWM2M_ERR_UNSUPPORTED,
-                "schema version %lld is newer than this build supports (%d)", (long long)version,
-                SCHEMA_VERSION);
+    return store_sqlite_note(&st->sq, LWM2M_ERR_UNSUPPORTED,
+                             "schema version %lld is newer than this build supports (%d)",
+                             (long long)version, SCHEMA_VERSION);
 }
 
 /* Creates the schema of a new file, once even when processes open it together. */
 static int create_schema(sqlite_store *st)
 {
-    int rc = exec(st, "BEGIN IMMEDIATE", "create schema");
+    int rc = store_sqlite_exec(&st->sq, "BEGIN IMMEDIATE", "create schema");
     if (rc != LWM2M_OK)
         return rc;
     int64_t version = 0, objects = 0;
@@ -639,39 +481,28 @@ static int create_schema(sqlite_store *st)
         rc = pragma_int(
             st, "SELECT count(*) FROM sqlite_schema WHERE tbl_name <> 'server_security'", &objects);
         if (rc == LWM2M_OK && objects > 0)
-            rc = note(st, LWM2M_ERR_INVALID, "not a bootstrap store (%lld tables, no version)",
-                      (long long)objects);
+            rc = store_sqlite_note(&st->sq, LWM2M_ERR_INVALID,
+                                   "not a bootstrap store (%lld tables, no version)",
+                                   (long long)objects);
         if (rc == LWM2M_OK)
-            rc = exec(st, schema_sql, "create schema");
+            rc = store_sqlite_exec(&st->sq, schema_sql, "create schema");
     }
     if (rc == LWM2M_OK)
-        rc = exec(st, "COMMIT", "create schema");
-    if (rc != LWM2M_OK && !sqlite3_get_autocommit(st->db)) {
-        char cause[sizeof st->error];
-        memcpy(cause, st->error, sizeof cause);
-        if (exec(st, "ROLLBACK", "rollback") == LWM2M_OK)
-            memcpy(st->error, cause, sizeof cause);
+        rc = store_sqlite_exec(&st->sq, "COMMIT", "create schema");
+    if (rc != LWM2M_OK && !sqlite3_get_autocommit(st->sq.db)) {
+        char cause[sizeof st->sq.error];
+        memcpy(cause, st->sq.error, sizeof cause);
+        if (store_sqlite_exec(&st->sq, "ROLLBACK", "rollback") == LWM2M_OK)
+            memcpy(st->sq.error, cause, sizeof cause);
     }
     return rc;
 }
 
 static int setup(sqlite_store *st, const char *path)
 {
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK)
-        return fail(st, rc, "open");
-    rc = sqlite3_extended_result_codes(st->db, 1);
-    if (rc != SQLITE_OK)
-        return fail(st, rc, "open");
-    /* SQLite falls back to read-only on a write-protected file; a store must be writable. */
-    if (sqlite3_db_readonly(st->db, "main") != 0)
-        return note(st, LWM2M_ERR_INVALID, "file is read-only");
-    rc = sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-    if (rc != SQLITE_OK)
-        return fail(st, rc, "busy_timeout");
-    int res = enable_wal(st);
+    int res = store_sqlite_open(&st->sq, path, stmt_sql, ST_COUNT);
     if (res == LWM2M_OK)
-        res = exec(st, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "pragmas");
+        res = store_sqlite_exec(&st->sq, "PRAGMA foreign_keys = ON", "pragmas");
     int64_t version = 0;
     if (res == LWM2M_OK)
         res = pragma_int(st, "PRAGMA user_version", &version);
@@ -679,12 +510,8 @@ static int setup(sqlite_store *st, const char *path)
         res = refuse_newer(st, version);
     if (res == LWM2M_OK && version < SCHEMA_VERSION)
         res = create_schema(st);
-    for (int i = 0; i < ST_COUNT && res == LWM2M_OK; i++) {
-        rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
-                                NULL);
-        if (rc != SQLITE_OK)
-            res = fail(st, rc, "prepare");
-    }
+    if (res == LWM2M_OK)
+        res = store_sqlite_prepare_all(&st->sq);
     return res;
 }
 
@@ -693,11 +520,7 @@ static void sq_close(void *impl)
     sqlite_store *st = impl;
     if (st == NULL)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
-        (void)sqlite3_finalize(st->stmt[i]); /* repeats the last step's code, handled */
-    /* Fails only with statements left unfinalized; close_v2 then closes when they go. */
-    if (sqlite3_close(st->db) != SQLITE_OK)
-        (void)sqlite3_close_v2(st->db);
+    store_sqlite_close(&st->sq);
     free(st);
 }
 
@@ -713,7 +536,7 @@ static int sq_open(const char *path, void **impl, char *err, size_t errlen)
     int rc = setup(st, path);
     if (rc != LWM2M_OK) {
         if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "sqlite store '%s': %s", path, st->error);
+            snprintf(err, errlen, "sqlite store '%s': %s", path, st->sq.error);
         sq_close(st);
         return rc;
     }
@@ -724,7 +547,7 @@ static int sq_open(const char *path, void **impl, char *err, size_t errlen)
 static const char *sq_last_error(const void *impl)
 {
     const sqlite_store *st = impl;
-    return st->error;
+    return st->sq.error;
 }
 
 const lwm2m_bs_backend lwm2m_bs_sqlite_backend = {
