@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <coap3/coap.h>
 
@@ -42,6 +46,12 @@ static void usage(FILE *f)
             "  -s, --store SPEC             sqlite:PATH (default sqlite:lwm2m-bs.db)\n"
             "  -H, --http HOST:PORT         HTTP JSON API (default: off; e.g. 127.0.0.1:8080)\n"
             "  -t, --session-timeout S      bound on a whole session (default 120)\n"
+            "      --io udp|libcoap         what serves coap://: our own CoAP over UDP (default;\n"
+            "                               block-wise, retransmission and deduplication of\n"
+            "                               RFC 7252/7959, batched socket calls) or libcoap\n"
+            "      --workers N              N processes (1..64, default 1) serve the coap://\n"
+            "                               port together (SO_REUSEPORT: a client stays with\n"
+            "                               one); the first also serves coaps:// and --http\n"
             "      --object-dir DIR         extra object definitions (OMA DDF XML files)\n"
             "  -v, --verbose                log every request of every session\n"
             "  -h, --help                   this help\n"
@@ -165,8 +175,8 @@ static int trigger_main(int argc, char **argv)
     coap_set_log_level(LOG_ERR);
     if (open_admin(&a, store_spec, object_dir, &ddf, &defs) != 0)
         goto done;
-    lwm2m_bs_runtime_options ro = {NULL,  NULL,          timeout_s * 1000, 0,
-                                   false, a.admin.store, a.admin.defs};
+    lwm2m_bs_runtime_options ro = {
+        .session_timeout_ms = timeout_s * 1000, .store = a.admin.store, .defs = a.admin.defs};
     lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity};
     char err[300];
     a.runtime = lwm2m_bs_runtime_new(&ro, &hooks, err, sizeof err);
@@ -193,14 +203,71 @@ done:
 typedef struct options {
     lwm2m_app_listen_opts l;
     int64_t timeout_s;
+    bool libcoap_nosec;
+    int64_t workers;
 } options;
+
+enum { OPT_IO = LWM2M_APP_OPT_FREE, OPT_WORKERS };
 
 static int take_option(void *ctx, int opt, const char *arg)
 {
     options *o = ctx;
     if (lwm2m_app_listen_option(&o->l, opt, arg))
         return 0;
-    return opt == 't' ? parse_seconds(arg, &o->timeout_s) : 2;
+    switch (opt) {
+    case 't':
+        return parse_seconds(arg, &o->timeout_s);
+    case OPT_IO:
+        if (strcmp(arg, "udp") != 0 && strcmp(arg, "libcoap") != 0) {
+            fprintf(stderr, PROG ": bad --io '%s' (udp or libcoap)\n", arg);
+            return 2;
+        }
+        o->libcoap_nosec = strcmp(arg, "libcoap") == 0;
+        return 0;
+    case OPT_WORKERS:
+        if (lwm2m_app_parse_int(arg, 1, 64, &o->workers))
+            return 0;
+        fprintf(stderr, PROG ": bad --workers '%s' (1..64)\n", arg);
+        return 2;
+    default:
+        return 2;
+    }
+}
+
+/* Starts workers 1..n-1 (worker 0 is this process). Each child serves only the coap:// port
+ * and dies with its parent. Returns the worker number in the child, 0 in the parent (*pids
+ * filled), -1 when a fork failed (the children started are stopped). */
+static int start_workers(int n, pid_t *pids)
+{
+    for (int i = 1; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() == 1)
+                _exit(0); /* the parent is already gone */
+            return i;
+        }
+        if (pid < 0) {
+            fprintf(stderr, PROG ": cannot start worker %d: %s\n", i, strerror(errno));
+            for (int k = 1; k < i; k++)
+                kill(pids[k], SIGTERM);
+            for (int k = 1; k < i; k++)
+                waitpid(pids[k], NULL, 0);
+            return -1;
+        }
+        pids[i] = pid;
+    }
+    return 0;
+}
+
+static void stop_workers(int n, const pid_t *pids)
+{
+    for (int i = 1; i < n; i++)
+        if (pids[i] > 0)
+            kill(pids[i], SIGTERM);
+    for (int i = 1; i < n; i++)
+        if (pids[i] > 0)
+            waitpid(pids[i], NULL, 0);
 }
 
 int main(int argc, char **argv)
@@ -210,10 +277,12 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "trigger") == 0)
         return trigger_main(argc - 1, argv + 1);
 
-    options o = {{"127.0.0.1:5683", NULL, "sqlite:lwm2m-bs.db", NULL, NULL, false}, 120};
+    options o = {{"127.0.0.1:5683", NULL, "sqlite:lwm2m-bs.db", NULL, NULL, false}, 120, false, 1};
     static const struct option opts[] = {
         LWM2M_APP_LISTEN_LONG_OPTIONS,
         {"session-timeout", required_argument, NULL, 't'},
+        {"io", required_argument, NULL, OPT_IO},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {NULL, 0, NULL, 0},
     };
     int status = lwm2m_app_options(PROG, argc, argv, "l:d:s:H:t:vh", opts, usage, take_option, &o);
@@ -221,6 +290,21 @@ int main(int argc, char **argv)
         return status;
     if ((status = lwm2m_app_listen_check(PROG, &o.l)) != 0)
         return status;
+    if (o.workers > 1 && (o.libcoap_nosec || o.l.listen == NULL)) {
+        fprintf(stderr, PROG ": --workers needs the coap:// listener of --io udp (libcoap binds "
+                             "without SO_REUSEPORT)\n");
+        return 2;
+    }
+    int workers = (int)o.workers;
+    pid_t pids[64] = {0};
+    int worker = start_workers(workers, pids);
+    if (worker < 0)
+        return 1;
+    if (worker > 0) { /* a child serves coap:// only */
+        o.l.dtls_listen = NULL;
+        o.l.http = NULL;
+        workers = 1;
+    }
     const char *http = o.l.http;
     app a;
     memset(&a, 0, sizeof a);
@@ -230,6 +314,9 @@ int main(int argc, char **argv)
     int sfd = -1;
     char err[300];
     status = 1;
+    /* Two log lines per session: at thousands of sessions per second, one write(2) per line
+     * was a tenth of the server's time. The loop flushes after every turn. */
+    setvbuf(stderr, NULL, _IOFBF, 1 << 16);
     coap_startup();
     coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_ERR);
     if (open_admin(&a, o.l.store_spec, o.l.object_dir, &ddf, &defs) != 0)
@@ -238,8 +325,14 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": cannot set up signals: %s\n", strerror(errno));
         goto done;
     }
-    lwm2m_bs_runtime_options ro = {o.l.listen,  o.l.dtls_listen, o.timeout_s * 1000, 0,
-                                   o.l.verbose, a.admin.store,   a.admin.defs};
+    lwm2m_bs_runtime_options ro = {.listen = o.l.listen,
+                                   .libcoap_nosec = o.libcoap_nosec,
+                                   .reuseport = o.workers > 1,
+                                   .dtls_listen = o.l.dtls_listen,
+                                   .session_timeout_ms = o.timeout_s * 1000,
+                                   .verbose = o.l.verbose,
+                                   .store = a.admin.store,
+                                   .defs = a.admin.defs};
     lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity};
     a.runtime = lwm2m_bs_runtime_new(&ro, &hooks, err, sizeof err);
     if (a.runtime == NULL) {
@@ -255,9 +348,16 @@ int main(int argc, char **argv)
         }
     }
     /* The bound ports (a port 0 in the options means: any free one). */
-    fprintf(stderr, PROG ": serving coap port %u, coaps port %u, store %s%s%s\n",
-            lwm2m_bs_runtime_port(a.runtime, false), lwm2m_bs_runtime_port(a.runtime, true),
-            o.l.store_spec, http ? ", HTTP API on " : "", http ? http : "");
+    if (worker > 0)
+        fprintf(stderr, PROG ": worker %d (pid %ld) serving coap port %u\n", worker, (long)getpid(),
+                lwm2m_bs_runtime_port(a.runtime, false));
+    else
+        fprintf(stderr,
+                PROG ": serving coap port %u, coaps port %u, store %s%s%s (coap:// by %s, %d "
+                     "worker%s)\n",
+                lwm2m_bs_runtime_port(a.runtime, false), lwm2m_bs_runtime_port(a.runtime, true),
+                o.l.store_spec, http ? ", HTTP API on " : "", http ? http : "",
+                o.libcoap_nosec ? "libcoap" : "udp", (int)o.workers, o.workers > 1 ? "s" : "");
     for (;;) {
         lwm2m_app_fdsets s;
         lwm2m_app_fdsets_init(&s, sfd);
@@ -269,6 +369,7 @@ int main(int argc, char **argv)
         lwm2m_bs_runtime_process(a.runtime, wait_ms, s.max_fd + 1, &s.r, &s.w, &s.e);
         if (api != NULL)
             bs_http_run(api);
+        fflush(stderr); /* buffered (below): one write per loop turn, not per line */
         int sig = lwm2m_app_signal_caught(sfd);
         if (sig != 0) {
             fprintf(stderr, PROG ": signal %d: stopping\n", sig);
@@ -277,6 +378,7 @@ int main(int argc, char **argv)
     }
     status = 0;
 done:
+    stop_workers(workers, pids);
     bs_http_stop(api);
     lwm2m_bs_runtime_free(a.runtime);
     if (a.admin.store != NULL)

@@ -77,6 +77,14 @@ int lwm2m_bs_store_get_status(lwm2m_bs_store *s, const char *endpoint,
 int lwm2m_bs_store_set_status(lwm2m_bs_store *s, const char *endpoint,
                               const lwm2m_bs_endpoint_status *st);
 
+/* Several endpoints' statuses in one transaction, so one disk sync for all of them (a Bootstrap
+ * Server records the sessions that ended in one loop turn together): all or none. */
+typedef struct lwm2m_bs_status_update {
+    const char *endpoint;
+    const lwm2m_bs_endpoint_status *status;
+} lwm2m_bs_status_update;
+int lwm2m_bs_store_set_statuses(lwm2m_bs_store *s, const lwm2m_bs_status_update *updates, size_t n);
+
 /* Backend-specific text of the last error ("" when none). */
 const char *lwm2m_bs_store_last_error(const lwm2m_bs_store *s);
 

@@ -1,8 +1,9 @@
-/* The Bootstrap Server's transport: libcoap endpoints (NoSec and DTLS PSK), the handling of
- * Bootstrap-Request and Bootstrap-Pack-Request, and the sessions (lwm2m_bs_session) driven over
- * the client's CoAP session. Configurations and identities come from the caller's hooks, the
- * outcome of each session goes to the store's endpoint status. Single-threaded: the caller's
- * loop calls lwm2m_bs_runtime_process. */
+/* The Bootstrap Server's transport: the NoSec listener (our own CoAP over UDP, coap_udp.h, or
+ * libcoap's), the DTLS PSK listener (libcoap), the handling of Bootstrap-Request and
+ * Bootstrap-Pack-Request, and the sessions (lwm2m_bs_session) driven over the client's
+ * transport. Configurations and identities come from the caller's hooks, the outcome of each
+ * session goes to the store's endpoint status. Single-threaded: the caller's loop calls
+ * lwm2m_bs_runtime_process. */
 #ifndef LWM2M_NET_BS_SERVER_NET_H
 #define LWM2M_NET_BS_SERVER_NET_H
 
@@ -26,6 +27,8 @@ typedef struct lwm2m_bs_runtime_hooks {
 
 typedef struct lwm2m_bs_runtime_options {
     const char *listen;         /* "HOST:PORT" for coap://, NULL for none */
+    bool libcoap_nosec;         /* coap:// through libcoap instead of our own UDP endpoint */
+    bool reuseport;             /* our UDP endpoint binds with SO_REUSEPORT (worker processes) */
     const char *dtls_listen;    /* "HOST:PORT" for coaps:// (PSK), NULL for none */
     int64_t session_timeout_ms; /* 0: LWM2M_BS_SESSION_TIMEOUT_MS */
     size_t max_sessions;        /* 0: 10000 */

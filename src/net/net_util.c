@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/coap_message.h"
+#include "net/host_port.h"
 
 int64_t lwm2m_net_now_ms(void)
 {
@@ -21,43 +22,18 @@ int64_t lwm2m_net_now_ms(void)
 void lwm2m_net_peer_of(const coap_session_t *s, char *buf, size_t cap)
 {
     const coap_address_t *a = coap_session_get_addr_remote(s);
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (a != NULL && a->addr.sa.sa_family == AF_INET) {
-        inet_ntop(AF_INET, &a->addr.sin.sin_addr, host, sizeof host);
-        port = ntohs(a->addr.sin.sin_port);
-    } else if (a != NULL && a->addr.sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &a->addr.sin6.sin6_addr, host, sizeof host);
-        port = ntohs(a->addr.sin6.sin6_port);
-    }
-    snprintf(buf, cap, "%s:%u", host, port);
+    lwm2m_net_format_addr(a != NULL ? &a->addr.sa : NULL, buf, cap);
 }
 
-/* "HOST:PORT" (IPv4, or [IPv6]:PORT) into a coap_address_t. */
 int lwm2m_net_parse_host_port(const char *s, coap_address_t *out)
 {
-    char host[INET6_ADDRSTRLEN + 2];
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-        return -1;
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    char *end = NULL;
-    long port = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end != '\0' || port < 0 || port > 65535)
+    lwm2m_net_addr a;
+    if (lwm2m_net_parse_addr(s, &a) != 0)
         return -1;
     coap_address_init(out);
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        host[strlen(host) - 1] = '\0';
-        out->addr.sin6.sin6_family = AF_INET6;
-        out->addr.sin6.sin6_port = htons((uint16_t)port);
-        out->size = sizeof out->addr.sin6;
-        return inet_pton(AF_INET6, host + 1, &out->addr.sin6.sin6_addr) == 1 ? 0 : -1;
-    }
-    out->addr.sin.sin_family = AF_INET;
-    out->addr.sin.sin_port = htons((uint16_t)port);
-    out->size = sizeof out->addr.sin;
-    return inet_pton(AF_INET, host, &out->addr.sin.sin_addr) == 1 ? 0 : -1;
+    out->size = lwm2m_net_addr_len(&a);
+    memcpy(&out->addr.sa, &a, out->size);
+    return 0;
 }
 
 void lwm2m_net_reply(coap_pdu_t *response, unsigned code, const char *diag)

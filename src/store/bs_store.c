@@ -184,13 +184,24 @@ int lwm2m_bs_store_get_status(lwm2m_bs_store *s, const char *endpoint,
 int lwm2m_bs_store_set_status(lwm2m_bs_store *s, const char *endpoint,
                               const lwm2m_bs_endpoint_status *st)
 {
-    if (s == NULL || endpoint == NULL || endpoint[0] == '\0' || st == NULL)
+    lwm2m_bs_status_update u = {endpoint, st};
+    return lwm2m_bs_store_set_statuses(s, &u, 1);
+}
+
+int lwm2m_bs_store_set_statuses(lwm2m_bs_store *s, const lwm2m_bs_status_update *updates, size_t n)
+{
+    if (s == NULL || updates == NULL || n == 0)
         return LWM2M_ERR_INVALID;
-    /* The texts must be strings within their arrays. */
-    if (memchr(st->outcome, '\0', sizeof st->outcome) == NULL ||
-        memchr(st->diagnostic, '\0', sizeof st->diagnostic) == NULL)
-        return LWM2M_ERR_INVALID;
-    return s->be->set_status(s->impl, endpoint, st);
+    for (size_t i = 0; i < n; i++) {
+        const lwm2m_bs_endpoint_status *st = updates[i].status;
+        if (updates[i].endpoint == NULL || updates[i].endpoint[0] == '\0' || st == NULL)
+            return LWM2M_ERR_INVALID;
+        /* The texts must be strings within their arrays. */
+        if (memchr(st->outcome, '\0', sizeof st->outcome) == NULL ||
+            memchr(st->diagnostic, '\0', sizeof st->diagnostic) == NULL)
+            return LWM2M_ERR_INVALID;
+    }
+    return s->be->set_status(s->impl, updates, n);
 }
 
 const char *lwm2m_bs_store_last_error(const lwm2m_bs_store *s)

@@ -27,7 +27,8 @@ typedef struct lwm2m_bs_backend {
     int (*find_identity)(void *impl, const uint8_t *id, size_t id_len, char **endpoint,
                          uint8_t *key, size_t *key_len);
     int (*get_status)(void *impl, const char *endpoint, lwm2m_bs_endpoint_status *out);
-    int (*set_status)(void *impl, const char *endpoint, const lwm2m_bs_endpoint_status *st);
+    /* n >= 1, in one transaction */
+    int (*set_status)(void *impl, const lwm2m_bs_status_update *updates, size_t n);
     const char *(*last_error)(const void *impl);
 } lwm2m_bs_backend;
 

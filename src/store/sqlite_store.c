@@ -412,10 +412,8 @@ static int sq_get_status(void *impl, const char *endpoint, lwm2m_bs_endpoint_sta
 }
 
 /* updated_s 0 means "now": the store knows when the change happens. */
-static int sq_set_status(void *impl, const char *endpoint, const lwm2m_bs_endpoint_status *v)
+static int set_one_status(sqlite_store *st, const char *endpoint, const lwm2m_bs_endpoint_status *v)
 {
-    sqlite_store *st = impl;
-    st->sq.error[0] = '\0';
     sqlite3_stmt *s;
     int rc = store_sqlite_acquire(&st->sq, ST_SET_STATUS, &s);
     if (rc != SQLITE_OK)
@@ -439,6 +437,22 @@ static int sq_set_status(void *impl, const char *endpoint, const lwm2m_bs_endpoi
         rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "status of '%s'", endpoint);
     store_sqlite_release(&st->sq, ST_SET_STATUS, s);
     return out;
+}
+
+static int sq_set_status(void *impl, const lwm2m_bs_status_update *updates, size_t n)
+{
+    sqlite_store *st = impl;
+    st->sq.error[0] = '\0';
+    if (n == 1) /* a single statement is its own transaction */
+        return set_one_status(st, updates[0].endpoint, updates[0].status);
+    int rc = store_sqlite_run(&st->sq, ST_BEGIN, "begin transaction");
+    for (size_t i = 0; rc == LWM2M_OK && i < n; i++)
+        rc = set_one_status(st, updates[i].endpoint, updates[i].status);
+    if (rc == LWM2M_OK)
+        rc = store_sqlite_run(&st->sq, ST_COMMIT, "commit");
+    if (rc != LWM2M_OK)
+        store_sqlite_rollback(&st->sq, ST_ROLLBACK);
+    return rc;
 }
 
 /* One-row, one-column pragma as an integer. */
