@@ -23,6 +23,7 @@
 #define TICK_SCAN_MS     100 /* how often every session's deadline is checked */
 #define STATUS_BATCH_MS  20  /* statuses are written together at most this long after the first */
 #define STATUS_BATCH_MAX 256
+#define HOT_TURNS_MAX    8 /* loop turns in a row that read the UDP socket without select */
 
 /* The client's end of a session: a libcoap session or a peer of our UDP endpoint. */
 typedef struct bs_link {
@@ -87,6 +88,8 @@ struct lwm2m_bs_runtime {
     live_session *ready;
     size_t active;
     int64_t next_scan_ms;
+    bool udp_hot;       /* the last turn read datagrams: more are likely waiting */
+    unsigned hot_turns; /* turns since the last select */
     last_outcome *outcomes;
     pending_status *pending; /* statuses of the sessions ended in this turn */
     size_t n_pending, pending_cap;
@@ -904,12 +907,45 @@ static void drive_sessions(lwm2m_bs_runtime *r, int64_t now)
     }
 }
 
+/* After the sockets were read: timers, sessions, sends, statuses. */
+static void after_io(lwm2m_bs_runtime *r, int64_t now)
+{
+    if (r->udp != NULL)
+        lwm2m_udp_timers(r->udp, now);
+    drive_sessions(r, now);
+    if (r->udp != NULL)
+        lwm2m_udp_flush(r->udp); /* the answers go out before the disk sync */
+    /* One transaction (one disk sync) for the sessions of the last STATUS_BATCH_MS: a session's
+     * status is advisory (the plan to start with next time), the client already has its
+     * answer, and a new request of the same endpoint flushes first (admit). */
+    if (r->n_pending >= STATUS_BATCH_MAX || now - r->pending_since_ms >= STATUS_BATCH_MS)
+        flush_statuses(r);
+}
+
 void lwm2m_bs_runtime_process(lwm2m_bs_runtime *r, uint32_t timeout_ms, int nfds, fd_set *rfds,
                               fd_set *wfds, fd_set *efds)
 {
     fd_set own_r;
     int udp_fd = r->udp != NULL ? lwm2m_udp_fd(r->udp) : -1;
     int64_t now = lwm2m_net_now_ms();
+    /* Under load the socket is rarely empty: read it again before paying for a select (a
+     * tenth of the server's time at 10,000 bootstraps/s), a few turns in a row at most so the
+     * other descriptors (DTLS, HTTP) are still served. */
+    if (r->udp_hot && r->hot_turns < HOT_TURNS_MAX) {
+        r->hot_turns++;
+        if (lwm2m_udp_read(r->udp, now) > 0) {
+            after_io(r, now);
+            if (rfds != NULL)
+                FD_ZERO(rfds);
+            if (wfds != NULL)
+                FD_ZERO(wfds);
+            if (efds != NULL)
+                FD_ZERO(efds);
+            return;
+        }
+    }
+    r->udp_hot = false;
+    r->hot_turns = 0;
     if (r->ready != NULL)
         timeout_ms = 1; /* the shortest wait there is (lwm2m_net_io_process) */
     if (r->active > 0 && r->next_scan_ms - now < (int64_t)timeout_ms)
@@ -932,21 +968,11 @@ void lwm2m_bs_runtime_process(lwm2m_bs_runtime *r, uint32_t timeout_ms, int nfds
     }
     lwm2m_net_io_process(r->ctx, timeout_ms, nfds, rfds, wfds, efds);
     now = lwm2m_net_now_ms();
-    if (udp_fd >= 0) {
-        if (FD_ISSET(udp_fd, rfds)) {
-            FD_CLR(udp_fd, rfds);
-            lwm2m_udp_read(r->udp, now);
-        }
-        lwm2m_udp_timers(r->udp, now);
+    if (udp_fd >= 0 && FD_ISSET(udp_fd, rfds)) {
+        FD_CLR(udp_fd, rfds);
+        r->udp_hot = lwm2m_udp_read(r->udp, now) > 0;
     }
-    drive_sessions(r, now);
-    if (udp_fd >= 0)
-        lwm2m_udp_flush(r->udp); /* the answers go out before the disk sync */
-    /* One transaction (one disk sync) for the sessions of the last STATUS_BATCH_MS: a session's
-     * status is advisory (the plan to start with next time), the client already has its
-     * answer, and a new request of the same endpoint flushes first (admit). */
-    if (r->n_pending >= STATUS_BATCH_MAX || now - r->pending_since_ms >= STATUS_BATCH_MS)
-        flush_statuses(r);
+    after_io(r, now);
 }
 
 int lwm2m_bs_runtime_trigger(lwm2m_bs_runtime *r, const char *endpoint, const char *host_port,

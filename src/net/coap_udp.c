@@ -738,8 +738,9 @@ static void handle_datagram(lwm2m_udp_endpoint *ep, const udp_addr *from, const 
     handle_response(ep, q, &m, now);
 }
 
-void lwm2m_udp_read(lwm2m_udp_endpoint *ep, int64_t now)
+size_t lwm2m_udp_read(lwm2m_udp_endpoint *ep, int64_t now)
 {
+    size_t total = 0;
     for (unsigned batch = 0; batch < READ_BATCHES; batch++) {
         for (size_t i = 0; i < BATCH; i++) {
             ep->in_iov[i].iov_base = ep->in_buf[i];
@@ -753,6 +754,7 @@ void lwm2m_udp_read(lwm2m_udp_endpoint *ep, int64_t now)
         int n = recvmmsg(ep->fd, ep->in_msgs, BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
+        total += (size_t)n;
         for (int i = 0; i < n; i++) {
             const struct msghdr *h = &ep->in_msgs[i].msg_hdr;
             if ((h->msg_flags & MSG_TRUNC) != 0) {
@@ -766,6 +768,7 @@ void lwm2m_udp_read(lwm2m_udp_endpoint *ep, int64_t now)
             break;
     }
     lwm2m_udp_flush(ep);
+    return total;
 }
 
 void lwm2m_udp_timers(lwm2m_udp_endpoint *ep, int64_t now)

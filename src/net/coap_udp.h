@@ -72,8 +72,8 @@ int lwm2m_udp_fd(const lwm2m_udp_endpoint *ep);
 uint16_t lwm2m_udp_port(const lwm2m_udp_endpoint *ep);
 
 /* Reads and handles what the socket holds (a bounded number of batches), then sends what was
- * queued. Call when the descriptor is readable. */
-void lwm2m_udp_read(lwm2m_udp_endpoint *ep, int64_t now_ms);
+ * queued. Call when the descriptor is readable. Returns the number of datagrams read. */
+size_t lwm2m_udp_read(lwm2m_udp_endpoint *ep, int64_t now_ms);
 /* Retransmissions and failures due by now_ms, forgetting idle peers, then the queued sends. */
 void lwm2m_udp_timers(lwm2m_udp_endpoint *ep, int64_t now_ms);
 /* Milliseconds until the next timer (-1 when none). */
