@@ -98,7 +98,8 @@ typedef struct lwm2m_coap_writer {
     size_t len;
     uint16_t last_option;
     bool overflow;
-    bool misordered;
+    bool misordered; /* also: anything written after the payload */
+    bool has_payload;
 } lwm2m_coap_writer;
 
 void lwm2m_coap_writer_init(lwm2m_coap_writer *w, uint8_t *buf, size_t cap, uint8_t type,

@@ -55,7 +55,8 @@ int lwm2m_coap_parse(const uint8_t *data, size_t len, lwm2m_coap_msg *out)
         }
         int32_t delta = extended(head >> 4, &p, end);
         int32_t olen = extended(head & 15, &p, end);
-        if (delta < 0 || olen < 0 || end - p < olen)
+        /* lwm2m_coap_option.len is 16 bits: refuse 65536..65804 rather than cut them. */
+        if (delta < 0 || olen < 0 || olen > 0xffff || end - p < olen)
             return -1;
         number += (uint32_t)delta;
         if (number > 0xffff || out->n_options == LWM2M_COAP_MAX_OPTIONS)
@@ -117,8 +118,11 @@ int lwm2m_coap_join(const lwm2m_coap_msg *m, uint16_t number, char *out, size_t 
         memcpy(out + n, o->value, o->len);
         n += o->len;
     }
-    if (n == 0 && !query)
+    if (n == 0 && !query) {
+        if (cap < 2)
+            return -1; /* "/" and its NUL */
         out[n++] = '/';
+    }
     out[n] = '\0';
     return (int)n;
 }
@@ -169,6 +173,7 @@ void lwm2m_coap_writer_init(lwm2m_coap_writer *w, uint8_t *buf, size_t cap, uint
     w->last_option = 0;
     w->overflow = token_len > LWM2M_COAP_TOKEN_MAX;
     w->misordered = false;
+    w->has_payload = false;
     uint8_t head[4] = {(uint8_t)(0x40 | (type & 3) << 4 | (token_len & 15)), code,
                        (uint8_t)(mid >> 8), (uint8_t)mid};
     put(w, head, sizeof head);
@@ -196,7 +201,7 @@ static unsigned nibble_of(uint32_t v, uint8_t *ext, size_t *ext_len)
 
 void lwm2m_coap_put_option(lwm2m_coap_writer *w, uint16_t number, const void *value, size_t len)
 {
-    if (number < w->last_option) {
+    if (number < w->last_option || w->has_payload) {
         w->misordered = true;
         return;
     }
@@ -259,10 +264,14 @@ void lwm2m_coap_put_payload(lwm2m_coap_writer *w, const void *data, size_t len)
 {
     if (len == 0)
         return;
+    if (w->has_payload) {
+        w->misordered = true;
+        return;
+    }
     uint8_t marker = 0xff;
     put(w, &marker, 1);
     put(w, data, len);
-    w->last_option = 0xffff; /* nothing may follow */
+    w->has_payload = true; /* nothing may follow */
 }
 
 int lwm2m_coap_finish(const lwm2m_coap_writer *w)
