@@ -19,7 +19,8 @@
 #define RECORD_MAX   4096 /* per plan */
 #define DELETE_MAX   4096 /* per plan */
 #define VAR_NAME_MAX 63
-#define CHUNK_MIN    16384
+#define CHUNK_FIRST  512   /* chunks start small and double: a server holds one parsed */
+#define CHUNK_MAX    16384 /* configuration per running session, most of them small */
 /* JSON numbers are read as doubles: integers are exact only below 2^53. */
 #define EXACT_INT_LIMIT 9007199254740992.0
 /* Unknown resources: an integral JSON number below this is an integer; the bound is where
@@ -68,7 +69,9 @@ static void *mem_alloc(cfg_mem *m, size_t n)
         n = align;
     chunk *c = m->chunks;
     if (c == NULL || c->cap - c->used < n) {
-        size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+        size_t cap = c == NULL ? CHUNK_FIRST : c->cap < CHUNK_MAX ? 2 * c->cap : CHUNK_MAX;
+        if (cap < n)
+            cap = n;
         c = malloc(sizeof *c + cap);
         if (c == NULL)
             return NULL;

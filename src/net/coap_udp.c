@@ -433,8 +433,12 @@ static int build_request(udp_request *q)
     int len = lwm2m_coap_finish(&w);
     if (len < 0)
         return -1;
-    if (q->dgram == NULL && (q->dgram = malloc(DGRAM_MAX)) == NULL)
-        return -1;
+    if (q->dgram == NULL || q->dgram_len != (size_t)len) { /* exact: ~1,000 sessions in flight */
+        uint8_t *d = realloc(q->dgram, (size_t)len);
+        if (d == NULL)
+            return -1;
+        q->dgram = d;
+    }
     memcpy(q->dgram, buf, (size_t)len);
     q->dgram_len = (size_t)len;
     return 0;
