@@ -21,6 +21,7 @@
 #include "lwm2m/ddf.h"
 #include "lwm2m/error.h"
 #include "net/bs_server_net.h"
+#include "net/host_port.h"
 
 #define PROG "lwm2m-bs-server"
 
@@ -297,6 +298,17 @@ int main(int argc, char **argv)
     }
     int workers = (int)o.workers;
     pid_t pids[64] = {0};
+    char fixed_listen[128];
+    if (workers > 1) {
+        /* Port 0 would give each worker a port of its own: choose the port before forking. */
+        char err[200];
+        if (lwm2m_net_fix_port(o.l.listen, fixed_listen, sizeof fixed_listen, err, sizeof err) !=
+            0) {
+            fprintf(stderr, PROG ": --listen %s: %s\n", o.l.listen, err);
+            return 1;
+        }
+        o.l.listen = fixed_listen;
+    }
     int worker = start_workers(workers, pids);
     if (worker < 0)
         return 1;

@@ -849,7 +849,7 @@ lwm2m_udp_endpoint *lwm2m_udp_endpoint_new(const lwm2m_udp_options *opts,
      * net.core.rmem_max / wmem_max; the default 208 KiB dropped datagrams at 1,000 clients). */
     setsockopt(ep->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
     setsockopt(ep->fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd);
-    setsockopt(ep->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* No SO_REUSEADDR: on UDP it would let a second server take this one's port silently. */
     if (opts->reuseport && setsockopt(ep->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
         snprintf(err, errlen, "SO_REUSEPORT: %s", strerror(errno));
         goto fail;

@@ -1,10 +1,13 @@
 /* "HOST:PORT" text to a socket address and back. */
 #include "net/host_port.h"
 
+#include <stdbool.h>
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int lwm2m_net_parse_addr(const char *s, lwm2m_net_addr *out)
 {
@@ -50,4 +53,37 @@ void lwm2m_net_format_addr(const struct sockaddr *a, char *buf, size_t cap)
         port = ntohs(v6->sin6_port);
     }
     snprintf(buf, cap, "%s:%u", host, port);
+}
+
+int lwm2m_net_fix_port(const char *host_port, char *out, size_t cap, char *err, size_t errlen)
+{
+    lwm2m_net_addr a;
+    if (lwm2m_net_parse_addr(host_port, &a) != 0) {
+        snprintf(err, errlen, "bad address (HOST:PORT)");
+        return -1;
+    }
+    bool v6 = a.sa.sa_family == AF_INET6;
+    if ((v6 ? a.v6.sin6_port : a.v4.sin_port) != 0) {
+        if ((size_t)snprintf(out, cap, "%s", host_port) >= cap) {
+            snprintf(err, errlen, "address too long");
+            return -1;
+        }
+        return 0;
+    }
+    int fd = socket(a.sa.sa_family, SOCK_DGRAM, 0);
+    socklen_t len = lwm2m_net_addr_len(&a);
+    if (fd < 0 || bind(fd, &a.sa, len) != 0 || getsockname(fd, &a.sa, &len) != 0) {
+        snprintf(err, errlen, "no free port");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    const char *colon = strrchr(host_port, ':');
+    unsigned port = ntohs(v6 ? a.v6.sin6_port : a.v4.sin_port);
+    if ((size_t)snprintf(out, cap, "%.*s:%u", (int)(colon - host_port), host_port, port) >= cap) {
+        snprintf(err, errlen, "address too long");
+        return -1;
+    }
+    return 0;
 }

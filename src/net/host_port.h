@@ -22,4 +22,8 @@ socklen_t lwm2m_net_addr_len(const lwm2m_net_addr *a);
 /* "HOST:PORT" of an IPv4 or IPv6 address ("?:0" for another family). */
 void lwm2m_net_format_addr(const struct sockaddr *a, char *buf, size_t cap);
 
+/* "HOST:0" as "HOST:P" with P a UDP port free right now (what several processes binding the
+ * same port with SO_REUSEPORT must agree on); other ports are copied. 0, or -1 with `err`. */
+int lwm2m_net_fix_port(const char *host_port, char *out, size_t cap, char *err, size_t errlen);
+
 #endif

@@ -209,14 +209,14 @@ static void open_creates_file_and_schema(void **state)
     assert_true(S_ISREG(sb.st_mode));
     char out[512];
     sql_text(f->path, "PRAGMA user_version", out, sizeof out);
-    assert_string_equal(out, "1");
+    assert_string_equal(out, "2");
     sql_text(f->path, "PRAGMA journal_mode", out, sizeof out);
     assert_string_equal(out, "wal");
     sql_text(f->path,
              "SELECT name FROM sqlite_schema WHERE type IN ('table', 'index')"
              " AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
              out, sizeof out);
-    assert_string_equal(out, "entries,entries_psk_identity,status");
+    assert_string_equal(out, "cert_map,entries,entries_psk_identity,entries_public_key,status");
     sql_text(f->path, "PRAGMA integrity_check", out, sizeof out);
     assert_string_equal(out, "ok");
     assert_string_equal(lwm2m_bs_store_last_error(f->s), "");
@@ -341,13 +341,13 @@ static void newer_version_refused(void **state)
     fixture *f = *state;
     lwm2m_bs_store_close(f->s);
     f->s = NULL;
-    sql_exec(f->path, "PRAGMA user_version = 2");
+    sql_exec(f->path, "PRAGMA user_version = 3");
     expect_open_error(f->path, LWM2M_ERR_UNSUPPORTED,
-                      "schema version 2 is newer than this build supports (1)");
+                      "schema version 3 is newer than this build supports (2)");
     /* The file is left as it was. */
     char out[64];
     sql_text(f->path, "PRAGMA user_version", out, sizeof out);
-    assert_string_equal(out, "2");
+    assert_string_equal(out, "3");
 }
 
 static void foreign_database_refused(void **state)
@@ -965,6 +965,228 @@ static void kill9_durability(void **state)
     assert_int_equal(lwm2m_bs_store_open(f->path, &f->s, NULL, 0), 0);
 }
 
+/* ---- several statuses in one call (lwm2m_bs_store_set_statuses) ---- */
+
+static lwm2m_bs_endpoint_status status_of(uint32_t sessions, const char *outcome)
+{
+    lwm2m_bs_endpoint_status st = {.next_plan = sessions % 3, .sessions = sessions};
+    st.updated_s = 1000 + sessions;
+    snprintf(st.outcome, sizeof st.outcome, "%s", outcome);
+    snprintf(st.diagnostic, sizeof st.diagnostic, "diag-%u", (unsigned)sessions);
+    return st;
+}
+
+static void assert_status(lwm2m_bs_store *s, const char *endpoint, uint32_t sessions,
+                          const char *outcome)
+{
+    lwm2m_bs_endpoint_status got;
+    assert_int_equal(lwm2m_bs_store_get_status(s, endpoint, &got), 0);
+    lwm2m_bs_endpoint_status want = status_of(sessions, outcome);
+    assert_int_equal(got.sessions, want.sessions);
+    assert_int_equal(got.next_plan, want.next_plan);
+    assert_int_equal(got.updated_s, want.updated_s);
+    assert_false(got.failed);
+    assert_string_equal(got.outcome, want.outcome);
+    assert_string_equal(got.diagnostic, want.diagnostic);
+}
+
+static void assert_no_status(lwm2m_bs_store *s, const char *endpoint)
+{
+    lwm2m_bs_endpoint_status got;
+    assert_int_equal(lwm2m_bs_store_get_status(s, endpoint, &got), 0);
+    assert_int_equal(got.updated_s, 0);
+    assert_int_equal(got.sessions, 0);
+    assert_string_equal(got.outcome, "");
+}
+
+static void statuses_batch_all_readable(void **state)
+{
+    fixture *f = *state;
+    lwm2m_bs_endpoint_status a = status_of(1, "success"), b = status_of(2, "timeout"),
+                             c = status_of(3, "request-failed");
+    c.failed = true;
+    lwm2m_bs_status_update u[] = {{"ep-a", &a}, {"ep-b", &b}, {"ep-c", &c}};
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, u, 3), 0);
+    assert_status(f->s, "ep-a", 1, "success");
+    assert_status(f->s, "ep-b", 2, "timeout");
+    lwm2m_bs_endpoint_status got;
+    assert_int_equal(lwm2m_bs_store_get_status(f->s, "ep-c", &got), 0);
+    assert_true(got.failed);
+    assert_string_equal(got.outcome, "request-failed");
+    assert_int_equal(got.sessions, 3);
+    assert_no_status(f->s, "ep-d");
+
+    /* A second batch overwrites some, adds one, leaves the others; an endpoint given twice
+     * takes the later update (they are applied in order). */
+    lwm2m_bs_endpoint_status b2 = status_of(20, "success"), d = status_of(4, "success"),
+                             b3 = status_of(21, "no-plan");
+    lwm2m_bs_status_update u2[] = {{"ep-b", &b2}, {"ep-d", &d}, {"ep-b", &b3}};
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, u2, 3), 0);
+    assert_status(f->s, "ep-a", 1, "success");
+    assert_status(f->s, "ep-b", 21, "no-plan");
+    assert_status(f->s, "ep-d", 4, "success");
+    assert_int_equal(lwm2m_bs_store_get_status(f->s, "ep-c", &got), 0);
+    assert_int_equal(got.sessions, 3);
+
+    /* Another handle on the file sees them all (committed, not only cached). */
+    lwm2m_bs_store *other;
+    char err[256];
+    assert_int_equal(lwm2m_bs_store_open(f->path, &other, err, sizeof err), 0);
+    assert_status(other, "ep-b", 21, "no-plan");
+    assert_status(other, "ep-d", 4, "success");
+    lwm2m_bs_store_close(other);
+}
+
+/* As many as the runtime batches in one turn (STATUS_BATCH_MAX 256) and more. */
+static void statuses_batch_large(void **state)
+{
+    fixture *f = *state;
+    enum { N = 600 };
+    static char names[N][16];
+    static lwm2m_bs_endpoint_status sts[N];
+    static lwm2m_bs_status_update u[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "many-%03d", i);
+        sts[i] = status_of((uint32_t)i + 1, i % 2 ? "success" : "timeout");
+        u[i].endpoint = names[i];
+        u[i].status = &sts[i];
+    }
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, u, N), 0);
+    for (int i = 0; i < N; i++)
+        assert_status(f->s, names[i], (uint32_t)i + 1, i % 2 ? "success" : "timeout");
+    char out[32];
+    sql_text(f->path, "SELECT count(*) FROM status", out, sizeof out);
+    assert_string_equal(out, "600");
+}
+
+/* Invalid input anywhere in a batch: LWM2M_ERR_INVALID before anything is written. */
+static void statuses_batch_invalid_writes_nothing(void **state)
+{
+    fixture *f = *state;
+    lwm2m_bs_endpoint_status old = status_of(7, "success");
+    assert_int_equal(lwm2m_bs_store_set_status(f->s, "ep-old", &old), 0);
+    lwm2m_bs_endpoint_status a = status_of(1, "success"), b = status_of(2, "timeout");
+    lwm2m_bs_endpoint_status unterminated = status_of(3, "success");
+    memset(unterminated.diagnostic, 'x', sizeof unterminated.diagnostic);
+
+    lwm2m_bs_status_update ok2[] = {{"ep-a", &a}, {"ep-old", &b}};
+    assert_int_equal(lwm2m_bs_store_set_statuses(NULL, ok2, 2), LWM2M_ERR_INVALID);
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, NULL, 2), LWM2M_ERR_INVALID);
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, ok2, 0), LWM2M_ERR_INVALID);
+
+    /* The bad update last, so a store writing as it checks would have written the others. */
+    lwm2m_bs_status_update empty_name[] = {{"ep-a", &a}, {"ep-old", &b}, {"", &a}};
+    lwm2m_bs_status_update null_name[] = {{"ep-a", &a}, {"ep-old", &b}, {NULL, &a}};
+    lwm2m_bs_status_update null_status[] = {{"ep-a", &a}, {"ep-old", &b}, {"ep-c", NULL}};
+    lwm2m_bs_status_update bad_text[] = {{"ep-a", &a}, {"ep-old", &b}, {"ep-c", &unterminated}};
+    lwm2m_bs_status_update empty_first[] = {{"", &a}, {"ep-a", &a}, {"ep-old", &b}};
+    const lwm2m_bs_status_update *bad[] = {empty_name, null_name, null_status, bad_text,
+                                           empty_first};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(lwm2m_bs_store_set_statuses(f->s, bad[i], 3), LWM2M_ERR_INVALID);
+        assert_no_status(f->s, "ep-a");
+        assert_no_status(f->s, "ep-c");
+        assert_status(f->s, "ep-old", 7, "success");
+    }
+    char out[32];
+    sql_text(f->path, "SELECT count(*) FROM status", out, sizeof out);
+    assert_string_equal(out, "1");
+    /* The store is usable afterwards. */
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, ok2, 2), 0);
+    assert_status(f->s, "ep-a", 1, "success");
+    assert_status(f->s, "ep-old", 2, "timeout");
+}
+
+/* A write that fails in the middle of a batch (the database refuses one row through a
+ * trigger): the error is returned and none of the batch stays, the earlier rows included;
+ * the connection is not left inside a transaction. */
+static void statuses_batch_failure_midway_writes_nothing(void **state)
+{
+    fixture *f = *state;
+    lwm2m_bs_endpoint_status old = status_of(7, "success");
+    assert_int_equal(lwm2m_bs_store_set_status(f->s, "ep-old", &old), 0);
+    sql_exec(f->path, "CREATE TRIGGER refuse_poison BEFORE INSERT ON status"
+                      " WHEN NEW.endpoint = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;");
+    lwm2m_bs_endpoint_status a = status_of(1, "success"), b = status_of(2, "timeout"),
+                             p = status_of(3, "success"), c = status_of(4, "success");
+    lwm2m_bs_status_update u[] = {{"ep-a", &a}, {"ep-old", &b}, {"poison", &p}, {"ep-c", &c}};
+    int rc = lwm2m_bs_store_set_statuses(f->s, u, 4);
+    assert_int_not_equal(rc, LWM2M_OK);
+    assert_non_null(strstr(lwm2m_bs_store_last_error(f->s), "poison"));
+    assert_no_status(f->s, "ep-a");
+    assert_no_status(f->s, "ep-c");
+    assert_no_status(f->s, "poison");
+    assert_status(f->s, "ep-old", 7, "success");
+    /* Seen from another connection too: nothing of it was committed. */
+    char out[64];
+    sql_text(f->path, "SELECT group_concat(endpoint) FROM status", out, sizeof out);
+    assert_string_equal(out, "ep-old");
+
+    /* A single update that fails writes nothing either. */
+    lwm2m_bs_status_update one[] = {{"poison", &p}};
+    assert_int_not_equal(lwm2m_bs_store_set_statuses(f->s, one, 1), LWM2M_OK);
+    assert_no_status(f->s, "poison");
+
+    /* No transaction was left open: the next batch commits, and another connection sees it. */
+    lwm2m_bs_status_update next[] = {{"ep-a", &a}, {"ep-c", &c}};
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, next, 2), 0);
+    sql_text(f->path,
+             "SELECT group_concat(endpoint) FROM (SELECT endpoint FROM status"
+             " ORDER BY endpoint)",
+             out, sizeof out);
+    assert_string_equal(out, "ep-a,ep-c,ep-old");
+    sql_exec(f->path, "INSERT INTO status VALUES ('by-sql', 0, 0, 'x', '', 1, 1)");
+    assert_int_equal(lwm2m_bs_store_get_status(f->s, "by-sql", &a), 0);
+    assert_string_equal(a.outcome, "x");
+}
+
+/* Another process holds the write lock for a moment: the batch waits for it (busy timeout)
+ * and then commits all of its updates. */
+static void statuses_batch_waits_for_lock(void **state)
+{
+    fixture *f = *state;
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(ready[0]);
+        sqlite3 *db;
+        if (sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "INSERT INTO status VALUES ('from-child', 0, 0, 'held', '', 1, 1)",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(2);
+        write_byte(ready[1], 'l');
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+        _exit(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK &&
+                      sqlite3_close(db) == SQLITE_OK
+                  ? 0
+                  : 3);
+    }
+    close(ready[1]);
+    assert_int_equal(read_byte(ready[0]), 'l');
+    close(ready[0]);
+    lwm2m_bs_endpoint_status a = status_of(1, "success"), b = status_of(2, "timeout");
+    lwm2m_bs_status_update u[] = {{"ep-a", &a}, {"ep-b", &b}};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(lwm2m_bs_store_set_statuses(f->s, u, 2), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* It did wait: the child held the lock for 300 ms after telling us. */
+    assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 200);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_status(f->s, "ep-a", 1, "success");
+    assert_status(f->s, "ep-b", 2, "timeout");
+    lwm2m_bs_endpoint_status got;
+    assert_int_equal(lwm2m_bs_store_get_status(f->s, "from-child", &got), 0);
+    assert_string_equal(got.outcome, "held");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -995,6 +1217,11 @@ int main(void)
         T(status_round_trip),
         T(status_removed_with_endpoint),
         T(bad_arguments),
+        T(statuses_batch_all_readable),
+        T(statuses_batch_large),
+        T(statuses_batch_invalid_writes_nothing),
+        T(statuses_batch_failure_midway_writes_nothing),
+        T(statuses_batch_waits_for_lock),
         T(two_handles_one_file),
         T(two_processes),
         T(kill9_durability),
