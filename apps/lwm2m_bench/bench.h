@@ -20,8 +20,16 @@ typedef enum bench_mode {
     BENCH_MODE_PING,      /* plain CON exchanges against `responder`: the ceiling */
 } bench_mode;
 
+/* How the sims talk: through libcoap (one session each), or over plain UDP sockets framed with
+ * lwm2m/coap_wire.h (NoSec only; io_udp.c). */
+typedef enum bench_io_kind {
+    BENCH_IO_LIBCOAP,
+    BENCH_IO_UDP,
+} bench_io_kind;
+
 typedef struct bench_opts {
     bench_mode mode;
+    bench_io_kind io;
     const char *server; /* coap:// or coaps:// */
     const char *prefix;
     uint32_t endpoints;
@@ -69,6 +77,7 @@ typedef struct bench_stats {
     uint64_t duplicates;         /* server requests received again (our answer was lost) */
     uint64_t finish_repeated;    /* Finish received again after we answered 2.04 */
     uint64_t linger_cut;         /* lingering sessions released early (descriptors) */
+    uint64_t retransmitted;      /* --io udp: our requests sent again (no answer in time) */
     uint64_t primary, fallback;  /* committed with two accounts / with one */
     uint64_t exchanges;          /* of the completed sessions (bootstrap part) */
     uint32_t exchanges_min, exchanges_max;
@@ -88,10 +97,15 @@ void bench_stats_tick(bench_stats *s, size_t second);
 
 /* The help of every form of the command. */
 void bench_usage(FILE *f);
+/* "libcoap" or "udp" into *io: 0, or 2 with the message printed. */
+int bench_parse_io(const char *arg, bench_io_kind *io);
 
 /* Subcommands: exit status 0, 1 or 2. */
 int bench_seed_main(int argc, char **argv);
 int bench_responder_main(int argc, char **argv);
+/* `responder --io udp` on "HOST:PORT" until a signal arrives on `sfd`: 0, or 1 when it cannot
+ * start (responder_udp.c). */
+int bench_responder_udp(const char *listen, int sfd);
 /* Options of a storm (mode bootstrap) or of `ping`: LWM2M_APP_GO_ON or an exit status. */
 int bench_parse_run(int argc, char **argv, bench_mode mode, bench_opts *o);
 int bench_run_main(const bench_opts *o);

@@ -22,7 +22,8 @@ enum {
     OPT_PID,
     OPT_JSON,
     OPT_LINGER,
-    OPT_SINGLE_SOURCE
+    OPT_SINGLE_SOURCE,
+    OPT_IO
 };
 
 typedef struct parse_ctx {
@@ -88,6 +89,17 @@ static int take_number(int opt, const char *arg, bench_opts *o)
     }
 }
 
+int bench_parse_io(const char *arg, bench_io_kind *io)
+{
+    if (strcmp(arg, "libcoap") == 0)
+        *io = BENCH_IO_LIBCOAP;
+    else if (strcmp(arg, "udp") == 0)
+        *io = BENCH_IO_UDP;
+    else
+        return bad("--io", arg, "libcoap or udp");
+    return 0;
+}
+
 static int take_format(const char *arg, bench_opts *o)
 {
     if (strcmp(arg, "senml-json") == 0)
@@ -149,6 +161,8 @@ static int take(void *ctx, int opt, const char *arg)
     case OPT_SINGLE_SOURCE:
         o->single_source = true;
         return 0;
+    case OPT_IO:
+        return bench_parse_io(arg, &o->io);
     case 'q':
         o->quiet = true;
         return 0;
@@ -183,6 +197,11 @@ static int check(const parse_ctx *p, bench_mode mode)
         return 2;
     }
     uint8_t scheme = lwm2m_uri_scheme(o->server, strlen(o->server));
+    if (o->io == BENCH_IO_UDP && (o->psk || scheme == LWM2M_SCHEME_COAPS)) {
+        fprintf(stderr, BENCH_PROG ": --io udp speaks NoSec coap:// only (no --psk, no coaps://); "
+                                   "DTLS needs --io libcoap\n");
+        return 2;
+    }
     uint8_t want = o->psk ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
     if (scheme != want || strlen(o->server) >= BENCH_URI_MAX) {
         fprintf(stderr, BENCH_PROG ": bad --server '%s' (%s://HOST:PORT%s)\n", o->server,
@@ -228,6 +247,7 @@ int bench_parse_run(int argc, char **argv, bench_mode mode, bench_opts *o)
         {"linger", required_argument, NULL, OPT_LINGER},
         {"server-pid", required_argument, NULL, OPT_PID},
         {"single-source", no_argument, NULL, OPT_SINGLE_SOURCE},
+        {"io", required_argument, NULL, OPT_IO},
         {"json", no_argument, NULL, OPT_JSON},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},

@@ -21,6 +21,11 @@ static const char *format_name(lwm2m_format f)
     }
 }
 
+static const char *io_name(bench_io_kind io)
+{
+    return io == BENCH_IO_UDP ? "udp" : "libcoap";
+}
+
 static double ms(uint64_t us)
 {
     return (double)us / 1000.0;
@@ -104,14 +109,16 @@ void bench_report_text(FILE *f, const bench_result *r)
     double rate = r->elapsed_s > 0 ? (double)s->completed / r->elapsed_s : 0.0;
     if (boot)
         fprintf(f,
-                "lwm2m-bench: bootstrap storm against %s (%s, pct %s), endpoints %s0..%s%u, "
+                "lwm2m-bench: bootstrap storm against %s (%s, pct %s, io %s), endpoints %s0..%s%u, "
                 "concurrency %u, single-server share %.3f%s\n",
-                o->server, o->psk ? "DTLS PSK" : "NoSec", format_name(o->format), o->prefix,
-                o->prefix, (unsigned)o->endpoints - 1, (unsigned)o->concurrency,
+                o->server, o->psk ? "DTLS PSK" : "NoSec", format_name(o->format), io_name(o->io),
+                o->prefix, o->prefix, (unsigned)o->endpoints - 1, (unsigned)o->concurrency,
                 o->reject_ppm / 1e6, o->reg ? ", then Register + De-register" : "");
     else
-        fprintf(f, "lwm2m-bench: ping against %s, %u CON exchanges per session, concurrency %u\n",
-                o->server, (unsigned)o->exchanges, (unsigned)o->concurrency);
+        fprintf(f,
+                "lwm2m-bench: ping against %s (io %s), %u CON exchanges per session, concurrency "
+                "%u\n",
+                o->server, io_name(o->io), (unsigned)o->exchanges, (unsigned)o->concurrency);
     fprintf(f,
             "%-14s %llu started, %llu completed, %llu failed in %.2f s: %.1f %s/s (peak %u in "
             "flight)\n",
@@ -140,6 +147,9 @@ void bench_report_text(FILE *f, const bench_result *r)
                 "retransmitted", (unsigned long long)s->duplicates,
                 (unsigned long long)s->finish_repeated, (unsigned)o->linger_s,
                 (unsigned long long)s->linger_cut);
+    if (o->io == BENCH_IO_UDP)
+        fprintf(f, "%-14s %llu of our requests sent again (no answer within the CoAP timeout)\n",
+                "our retries", (unsigned long long)s->retransmitted);
     if (o->reg) {
         fprintf(f, "%-14s %llu Register + De-register, %llu exchanges\n", "registration",
                 (unsigned long long)s->reg_latency.count, (unsigned long long)s->reg_exchanges);
@@ -244,6 +254,7 @@ static void add_options(jb *b, cJSON *j, const bench_opts *o)
 {
     bool boot = o->mode == BENCH_MODE_BOOTSTRAP;
     add(b, j, "mode", cJSON_CreateString(boot ? "bootstrap" : "ping"));
+    add(b, j, "io", cJSON_CreateString(io_name(o->io)));
     add(b, j, "server", cJSON_CreateString(o->server));
     add(b, j, "security", cJSON_CreateString(o->psk ? "psk" : "nosec"));
     num(b, j, "concurrency", o->concurrency);
@@ -268,6 +279,8 @@ static void add_counts(jb *b, cJSON *j, const bench_result *r)
     num(b, j, "elapsed_s", r->elapsed_s);
     num(b, j, "rate_per_s", r->elapsed_s > 0 ? (double)s->completed / r->elapsed_s : 0.0);
     num(b, j, "peak_in_flight", s->peak_in_flight);
+    if (r->opts->io == BENCH_IO_UDP)
+        num(b, j, "requests_retransmitted", (double)s->retransmitted);
     add(b, j, "latency_ms", latency_json(b, &s->latency));
     add_failures(b, j, s);
     cJSON *ex = add(b, j, "exchanges", cJSON_CreateObject());

@@ -1,5 +1,5 @@
 /* `lwm2m-bench responder`: a trivial CoAP server that answers 2.04 to any request, the peer
- * of `ping`, until SIGTERM or SIGINT. */
+ * of `ping`, until SIGTERM or SIGINT: through libcoap (here), or raw (responder_udp.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,14 +16,20 @@
 static void usage(FILE *f)
 {
     fprintf(
-        f, "Usage: " BENCH_PROG " responder --listen HOST:PORT\n"
+        f, "Usage: " BENCH_PROG " responder --listen HOST:PORT [--io libcoap|udp]\n"
            "\n"
            "Answers 2.04 Changed to every CoAP request (the peer of `" BENCH_PROG " ping`), until\n"
            "SIGTERM or SIGINT. Port 0 picks a free port; the start-up line on stderr\n"
            "`responder: listening on coap://HOST:PORT` tells which.\n"
            "\n"
            "  -l, --listen HOST:PORT   where to listen (default 127.0.0.1:5693)\n"
-           "      --max-idle N         keep at most N idle sessions (libcoap's\n"
+           "      --io libcoap|udp     libcoap (default: a CoAP server context with its\n"
+           "                           sessions), or `udp`: one socket read with recvmmsg and\n"
+           "                           written with sendmmsg in batches, framed with our own\n"
+           "                           CoAP code: a CON request gets a piggybacked 2.04, a\n"
+           "                           malformed CON or an Empty CON a RST, the rest nothing\n"
+           "                           (no state: a retransmission is answered again)\n"
+           "      --max-idle N         (libcoap) keep at most N idle sessions (libcoap's\n"
            "                           coap_context_set_max_idle_sessions; default 0: libcoap's\n"
            "                           default, every peer kept for 300 s, as the servers do)\n"
            "  -h, --help               this help\n"
@@ -34,9 +40,10 @@ static void usage(FILE *f)
 typedef struct responder_opts {
     const char *listen;
     int64_t max_idle;
+    bench_io_kind io;
 } responder_opts;
 
-enum { OPT_MAX_IDLE = 256 };
+enum { OPT_MAX_IDLE = 256, OPT_IO };
 
 static int take(void *ctx, int opt, const char *arg)
 {
@@ -45,6 +52,8 @@ static int take(void *ctx, int opt, const char *arg)
         o->listen = arg;
         return 0;
     }
+    if (opt == OPT_IO)
+        return bench_parse_io(arg, &o->io);
     if (opt == OPT_MAX_IDLE && lwm2m_app_parse_int(arg, 0, 1000000, &o->max_idle))
         return 0;
     if (opt == OPT_MAX_IDLE)
@@ -83,18 +92,28 @@ int bench_responder_main(int argc, char **argv)
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"max-idle", required_argument, NULL, OPT_MAX_IDLE},
+        {"io", required_argument, NULL, OPT_IO},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    responder_opts o = {"127.0.0.1:5693", 0};
+    responder_opts o = {"127.0.0.1:5693", 0, BENCH_IO_LIBCOAP};
     int rc =
         lwm2m_app_options(BENCH_PROG " responder", argc, argv, "l:h", longopts, usage, take, &o);
     if (rc != LWM2M_APP_GO_ON)
         return rc;
+    if (o.io == BENCH_IO_UDP && o.max_idle > 0) {
+        fprintf(stderr, BENCH_PROG ": responder: --max-idle is an option of --io libcoap\n");
+        return 2;
+    }
     int sfd = lwm2m_app_signals_open(NULL);
     if (sfd < 0) {
         fprintf(stderr, BENCH_PROG ": responder: cannot set up signals: %s\n", strerror(errno));
         return 1;
+    }
+    if (o.io == BENCH_IO_UDP) {
+        int status = bench_responder_udp(o.listen, sfd);
+        lwm2m_app_signals_close(sfd, NULL);
+        return status;
     }
     coap_startup();
     coap_set_log_level(LOG_ERR);

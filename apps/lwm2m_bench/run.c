@@ -1,5 +1,5 @@
 /* The storm's loop (see run.h): sessions started up to the concurrency, finished sims counted
- * and released, deadlines enforced, the measurements taken around it. */
+ * and released, deadlines enforced from the timer heap, the measurements taken around it. */
 #include "run.h"
 
 #include <errno.h>
@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app_loop.h"
 #include "procstat.h"
 #include "report.h"
 
-#define TICK_MS      20    /* deadline and signal checks */
-#define WAIT_MS      10    /* longest wait in libcoap when nothing is queued */
+#define TICK_MS      20    /* signal checks, when the transport does not watch the descriptor */
+#define MAX_WAIT_MS  1000  /* longest wait of one turn */
 #define LOG_FAILURES 10    /* failures written to stderr one by one; then only counted */
 #define LINGER_MAX   16384 /* lingering sessions at most (descriptors permitting) */
 
@@ -82,26 +84,17 @@ static void account(bench_run *r, const bench_sim *s)
     bench_stats_tick(st, (size_t)((now - r->t0_us) / 1000000));
 }
 
-/* Releases the sim's sessions (a bootstrapped client's Bootstrap-Server session lingers) and
- * memory, and frees its slot. */
+/* Closes the sim's links (a bootstrapped client's Bootstrap-Server link lingers), releases its
+ * memory and frees its slot. */
 static void release(bench_run *r, bench_sim *s)
 {
-    if (s->session != NULL && s->phase == SIM_DONE && r->opts->mode == BENCH_MODE_BOOTSTRAP) {
-        bench_linger_add(r, s->session, s->finish_mid);
-        s->session = NULL;
-    }
-    coap_session_t *sessions[2] = {s->session, s->reg_session};
-    for (size_t i = 0; i < 2; i++) {
-        if (sessions[i] == NULL)
-            continue;
-        coap_session_set_app_data(sessions[i], NULL);
-        coap_session_release(sessions[i]);
-    }
+    r->io->close(s, s->phase == SIM_DONE && r->opts->mode == BENCH_MODE_BOOTSTRAP);
     lwm2m_bs_client_free(s->bs);
     lwm2m_model_free(s->model);
     if (r->opts->mode == BENCH_MODE_BOOTSTRAP)
         r->busy[s->ep_index] = 0;
     uint32_t slot = (uint32_t)(s - r->sims);
+    bench_timers_cancel(&r->timers, slot);
     memset(s, 0, sizeof *s);
     s->owner = BENCH_OWNER_SIM;
     s->run = r;
@@ -138,6 +131,8 @@ static void start_one(bench_run *r)
     const bench_opts *o = r->opts;
     bench_sim *s = &r->sims[r->free_slots[--r->free_len]];
     s->deadline_ms = bench_now_ms() + (int64_t)o->timeout_s * 1000;
+    s->retx_ms = INT64_MAX;
+    bench_sim_schedule(s);
     r->in_flight++;
     r->stats.started++;
     if (r->in_flight > r->stats.peak_in_flight)
@@ -156,16 +151,16 @@ static void start_one(bench_run *r)
     bench_client_start(s);
 }
 
-static void expire(bench_run *r, int64_t now_ms)
+/* The sim's deadline or retransmission is due. */
+static void sim_due(bench_run *r, bench_sim *s, int64_t now_ms)
 {
-    for (uint32_t i = 0; i < r->opts->concurrency; i++) {
-        bench_sim *s = &r->sims[i];
-        if (s->phase == SIM_FREE || s->phase == SIM_DONE || s->phase == SIM_FAILED ||
-            now_ms < s->deadline_ms)
-            continue;
+    if (s->phase == SIM_FREE || s->phase == SIM_DONE || s->phase == SIM_FAILED) {
+        bench_timers_cancel(&r->timers, (uint32_t)(s - r->sims));
+        return;
+    }
+    if (now_ms >= s->deadline_ms) {
         bench_cause cause = BENCH_CAUSE_TIMEOUT;
-        if (s->session != NULL && coap_session_get_proto(s->session) == COAP_PROTO_DTLS &&
-            coap_session_get_state(s->session) != COAP_SESSION_STATE_ESTABLISHED)
+        if (r->io->handshaking != NULL && r->io->handshaking(s))
             cause = BENCH_CAUSE_DTLS;
         else if (s->phase == SIM_BOOTSTRAP && s->answered_406 > 0)
             cause = BENCH_CAUSE_NOT_RECOVERED;
@@ -174,7 +169,22 @@ static void expire(bench_run *r, int64_t now_ms)
                  cause == BENCH_CAUSE_DTLS ? "DTLS handshake unfinished, " : "",
                  phase_name(s->phase));
         bench_sim_fail(s, cause, 0, why);
+        return;
     }
+    if (r->io->retransmit != NULL && now_ms >= s->retx_ms)
+        r->io->retransmit(s, now_ms);
+    if (s->phase == SIM_FAILED)
+        return;
+    if (s->retx_ms <= now_ms)
+        s->retx_ms = INT64_MAX; /* nothing left to retransmit */
+    bench_sim_schedule(s);
+}
+
+static void run_timers(bench_run *r, int64_t now_ms)
+{
+    uint32_t id;
+    while (bench_timers_due(&r->timers, now_ms, &id))
+        sim_due(r, &r->sims[id], now_ms);
 }
 
 static bool may_start(const bench_run *r, bool stopping, int64_t now_us)
@@ -197,6 +207,41 @@ static void progress(const bench_run *r, int64_t now_us, uint64_t *last_complete
     *last_completed = r->stats.completed;
 }
 
+/* How long the next turn may wait: until the nearest deadline (a sim's, a lingerer's, the
+ * signal tick's, the progress line's). */
+static int wait_ms(const bench_run *r, int64_t now_us, int64_t next_tick_ms, int64_t next_progress)
+{
+    if (r->ready_len > 0)
+        return 0;
+    int64_t due_ms = bench_timers_next(&r->timers), linger = bench_linger_next(r);
+    if (linger < due_ms)
+        due_ms = linger;
+    if (!r->io->watches_signals && next_tick_ms < due_ms)
+        due_ms = next_tick_ms;
+    int64_t wait = due_ms == INT64_MAX ? MAX_WAIT_MS : due_ms - now_us / 1000;
+    if (!r->opts->quiet && (next_progress - now_us + 999) / 1000 < wait)
+        wait = (next_progress - now_us + 999) / 1000;
+    return wait <= 0 ? 0 : wait > MAX_WAIT_MS ? MAX_WAIT_MS : (int)wait;
+}
+
+/* Whether SIGINT or SIGTERM arrived: the descriptor is read when the transport saw it
+ * readable, else every tick. */
+static int signal_caught(bench_run *r, int sfd, int64_t now_ms, int64_t *next_tick_ms)
+{
+    if (sfd < 0)
+        return 0;
+    if (r->io->watches_signals) {
+        if (!r->signal_ready)
+            return 0;
+        r->signal_ready = false;
+    } else {
+        if (now_ms < *next_tick_ms)
+            return 0;
+        *next_tick_ms = now_ms + TICK_MS;
+    }
+    return lwm2m_app_signal_caught(sfd);
+}
+
 /* Runs sessions until the count is reached or the duration is over, and all have ended. */
 static void loop(bench_run *r, int sfd)
 {
@@ -210,19 +255,16 @@ static void loop(bench_run *r, int sfd)
         drain(r);
         if (r->in_flight == 0 && !may_start(r, stopping, now))
             break;
-        coap_io_process(r->ctx, r->ready_len > 0 ? COAP_IO_NO_WAIT : WAIT_MS);
+        r->io->turn(r, wait_ms(r, bench_now_us(), next_tick, next_progress));
         drain(r);
         now = bench_now_us();
-        if (now / 1000 >= next_tick) {
-            next_tick = now / 1000 + TICK_MS;
-            expire(r, now / 1000);
-            bench_linger_expire(r, now / 1000, false);
-            int sig = sfd >= 0 ? lwm2m_app_signal_caught(sfd) : 0;
-            if (sig != 0 && !stopping) {
-                stopping = true;
-                fprintf(stderr, BENCH_PROG ": signal %d: no new sessions, waiting for %u\n", sig,
-                        (unsigned)r->in_flight);
-            }
+        run_timers(r, now / 1000);
+        bench_linger_expire(r, now / 1000, false);
+        int sig = signal_caught(r, sfd, now / 1000, &next_tick);
+        if (sig != 0 && !stopping) {
+            stopping = true;
+            fprintf(stderr, BENCH_PROG ": signal %d: no new sessions, waiting for %u\n", sig,
+                    (unsigned)r->in_flight);
         }
         if (!r->opts->quiet && now >= next_progress) {
             next_progress += 1000000;
@@ -233,10 +275,26 @@ static void loop(bench_run *r, int sfd)
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
-static int setup(bench_run *r, const bench_opts *o)
+/* A seed for the run's random numbers that differs from run to run. */
+static uint64_t seed_of_run(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t z = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    z ^= (uint64_t)getpid() << 40;
+    /* splitmix64's finaliser spreads it over every bit; never 0 (xorshift's fixed point). */
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z ? z : 1;
+}
+
+static int setup(bench_run *r, const bench_opts *o, int sfd)
 {
     memset(r, 0, sizeof *r);
     r->opts = o;
+    r->io = o->io == BENCH_IO_UDP ? &bench_io_udp : &bench_io_libcoap;
+    r->rng = seed_of_run();
     uint32_t c = o->concurrency;
     r->sims = calloc(c, sizeof *r->sims);
     r->ready = calloc(c, sizeof *r->ready);
@@ -244,7 +302,8 @@ static int setup(bench_run *r, const bench_opts *o)
     if (o->mode == BENCH_MODE_BOOTSTRAP)
         r->busy = calloc(o->endpoints, 1);
     if (bench_stats_init(&r->stats) != 0 || r->sims == NULL || r->ready == NULL ||
-        r->free_slots == NULL || (o->mode == BENCH_MODE_BOOTSTRAP && r->busy == NULL)) {
+        r->free_slots == NULL || (o->mode == BENCH_MODE_BOOTSTRAP && r->busy == NULL) ||
+        bench_timers_init(&r->timers, c) != 0) {
         fprintf(stderr, BENCH_PROG ": out of memory for %u sessions\n", (unsigned)c);
         return -1;
     }
@@ -257,13 +316,9 @@ static int setup(bench_run *r, const bench_opts *o)
         fprintf(stderr, BENCH_PROG ": cannot build the client's object model\n");
         return -1;
     }
-    r->ctx = coap_new_context(NULL);
-    if (r->ctx == NULL) {
-        fprintf(stderr, BENCH_PROG ": cannot create the CoAP context\n");
-        return -1;
-    }
-    if (bench_sim_install(r->ctx) != 0) {
-        fprintf(stderr, BENCH_PROG ": out of memory\n");
+    if (r->io->setup(r, sfd) != 0) {
+        r->io->teardown(r);
+        r->io = NULL;
         return -1;
     }
     return 0;
@@ -271,17 +326,19 @@ static int setup(bench_run *r, const bench_opts *o)
 
 static void teardown(bench_run *r)
 {
-    if (r->linger != NULL)
-        bench_linger_expire(r, 0, true);
+    if (r->io != NULL) {
+        if (r->sims != NULL)
+            for (uint32_t i = 0; i < r->opts->concurrency; i++)
+                if (r->sims[i].phase != SIM_FREE)
+                    release(r, &r->sims[i]);
+        if (r->linger != NULL)
+            bench_linger_expire(r, 0, true);
+        r->io->teardown(r);
+    }
     free(r->linger);
-    if (r->sims != NULL)
-        for (uint32_t i = 0; i < r->opts->concurrency; i++)
-            if (r->sims[i].phase != SIM_FREE)
-                release(r, &r->sims[i]);
-    if (r->ctx != NULL)
-        coap_free_context(r->ctx);
     lwm2m_model_free(r->base);
     bench_stats_free(&r->stats);
+    bench_timers_free(&r->timers);
     free(r->sims);
     free(r->ready);
     free(r->free_slots);
@@ -313,12 +370,13 @@ static int plan_descriptors(const bench_opts *o, size_t *linger_cap)
     return 0;
 }
 
-/* After the last session: lingering sessions still answer a repeated Finish until their time
+/* After the last session: lingering links still answer a repeated Finish until their time
  * is over. */
 static void linger_out(bench_run *r)
 {
     while (r->linger_len > 0) {
-        coap_io_process(r->ctx, 100);
+        int64_t wait = bench_linger_next(r) - bench_now_ms();
+        r->io->turn(r, wait <= 0 ? 0 : wait > 100 ? 100 : (int)wait);
         bench_linger_expire(r, bench_now_ms(), false);
     }
 }
@@ -331,10 +389,8 @@ int bench_run_main(const bench_opts *o)
     int sfd = lwm2m_app_signals_open(NULL);
     if (sfd < 0)
         fprintf(stderr, BENCH_PROG ": signals not watched: %s\n", strerror(errno));
-    coap_startup();
-    coap_set_log_level(LOG_ERR);
     bench_run *r = malloc(sizeof *r);
-    int status = 1, ok = r != NULL ? setup(r, o) : -1;
+    int status = 1, ok = r != NULL ? setup(r, o, sfd) : -1;
     if (ok == 0 && bench_linger_init(r, linger_cap) != 0)
         ok = -1;
     if (ok != 0 && (r == NULL || r->linger == NULL))
@@ -364,7 +420,6 @@ int bench_run_main(const bench_opts *o)
     if (r != NULL)
         teardown(r);
     free(r);
-    coap_cleanup();
     lwm2m_app_signals_close(sfd, NULL);
     return status;
 }

@@ -1,9 +1,10 @@
-/* The sims' client sessions. What lwm2m_net_session_for_uri does (coap:// NoSec, coaps:// DTLS
- * PSK), with the destination resolved once per URI, and, when the server is on IPv4 loopback,
- * each session bound to a source address of its own in 127.1.0.1 .. 127.254.255.254 (the
+/* Where the sims' links go. Each destination URI is resolved once; when the server is on IPv4
+ * loopback, each link binds a source address of its own in 127.1.0.1 .. 127.254.255.254 (the
  * kernel picks the port). So an address:port is never used twice in a run: a server still
  * talking to a client that gave up (timeout) cannot reach the next client that would have got
- * the same ephemeral port, and each session is a distinct peer, as distinct devices are. */
+ * the same ephemeral port, and each link is a distinct peer, as distinct devices are. The
+ * libcoap transport opens its sessions here (what lwm2m_net_session_for_uri does: coap://
+ * NoSec, coaps:// DTLS PSK); the udp transport binds and connects its sockets itself. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static int resolve(const char *uri, bench_dest *d)
     return rc;
 }
 
-static const bench_dest *dest_of(bench_run *r, const char *uri)
+const bench_dest *bench_dest_of(bench_run *r, const char *uri)
 {
     for (size_t i = 0; i < r->n_dests; i++)
         if (strcmp(r->dests[i].uri, uri) == 0)
@@ -58,8 +59,12 @@ static const bench_dest *dest_of(bench_run *r, const char *uri)
     return &r->dests[r->n_dests++];
 }
 
-/* The next source address of its own. */
-static void next_source(bench_run *r, coap_address_t *local)
+bool bench_spread_sources(const bench_run *r, const bench_dest *d)
+{
+    return d->loopback4 && !r->opts->single_source;
+}
+
+void bench_next_source(bench_run *r, coap_address_t *local)
 {
     uint32_t k = r->next_source++ % (SOURCES_PER_BLOCK * SOURCE_BLOCKS);
     uint32_t host = 0x7f010000u + (k / SOURCES_PER_BLOCK) * 256u + k % SOURCES_PER_BLOCK + 1;
@@ -73,14 +78,14 @@ static void next_source(bench_run *r, coap_address_t *local)
 coap_session_t *bench_session_open(bench_run *r, const char *uri, const uint8_t *identity,
                                    size_t identity_len, const uint8_t *key, size_t key_len)
 {
-    const bench_dest *d = dest_of(r, uri);
+    const bench_dest *d = bench_dest_of(r, uri);
     bool psk = key != NULL && key_len > 0;
     if (d == NULL || d->secure != psk)
         return NULL;
     coap_address_t local;
-    bool spread = d->loopback4 && !r->opts->single_source;
+    bool spread = bench_spread_sources(r, d);
     if (spread)
-        next_source(r, &local);
+        bench_next_source(r, &local);
     if (!psk)
         return coap_new_client_session(r->ctx, spread ? &local : NULL, &d->addr, COAP_PROTO_UDP);
     coap_dtls_cpsk_t setup;

@@ -1,12 +1,11 @@
-/* What every sim shares: the clock, the to-do queue, failures, sending its requests, and the
- * libcoap callbacks that route each message to the sim (or lingering session) it belongs to. */
+/* What every sim shares, whatever the transport: the clock, the run's random numbers, the
+ * to-do queue and the timers, failures, opening links and sending requests, and routing the
+ * answer to our request to the part of the sim that waits for it. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "lwm2m/coap_code.h"
-#include "net/coap_message.h"
-#include "net/net_util.h"
 #include "run.h"
 
 int64_t bench_now_us(void)
@@ -21,6 +20,17 @@ int64_t bench_now_ms(void)
     return bench_now_us() / 1000;
 }
 
+uint32_t bench_random(bench_run *r)
+{
+    /* xorshift64* (Vigna): fast, and good enough for tokens, message IDs and jitter. */
+    uint64_t x = r->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->rng = x;
+    return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
 void bench_sim_queue(bench_sim *s)
 {
     if (s->queued)
@@ -28,6 +38,13 @@ void bench_sim_queue(bench_sim *s)
     bench_run *r = s->run;
     s->queued = true;
     r->ready[r->ready_len++] = (uint32_t)(s - r->sims);
+}
+
+void bench_sim_schedule(bench_sim *s)
+{
+    bench_run *r = s->run;
+    int64_t when = s->retx_ms < s->deadline_ms ? s->retx_ms : s->deadline_ms;
+    bench_timers_set(&r->timers, (uint32_t)(s - r->sims), when);
 }
 
 void bench_sim_fail(bench_sim *s, bench_cause cause, unsigned code, const char *why)
@@ -40,140 +57,53 @@ void bench_sim_fail(bench_sim *s, bench_cause cause, unsigned code, const char *
     s->awaiting = false;
     if (why != NULL)
         snprintf(s->why, sizeof s->why, "%s", why);
+    /* Nothing is due any more: the loop counts and releases it. */
+    bench_timers_cancel(&s->run->timers, (uint32_t)(s - s->run->sims));
     bench_sim_queue(s);
 }
 
-coap_pdu_t *bench_sim_request(bench_sim *s, coap_session_t *session, unsigned method,
-                              const char *path, lwm2m_format format, const char *query,
-                              const uint8_t *payload, size_t len)
+int bench_sim_open(bench_sim *s, bench_link link, const char *uri, const char *what)
 {
-    return lwm2m_net_new_request(session, method, path, format, LWM2M_FORMAT_NONE, query, payload,
-                                 len, s->token, &s->token_len);
+    if (s->run->io->open(s, link, uri) == 0)
+        return 0;
+    char why[160];
+    snprintf(why, sizeof why, "cannot open a session to %.100s", what);
+    bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0, why);
+    return -1;
 }
 
-int bench_sim_send(bench_sim *s, coap_session_t *session, coap_pdu_t *pdu)
+int bench_sim_send(bench_sim *s, bench_link link, const bench_request *req)
 {
-    if (pdu == NULL) {
-        bench_sim_fail(s, BENCH_CAUSE_INTERNAL, 0, "out of memory building a request");
-        return -1;
-    }
-    s->awaiting = true;
-    /* coap_send owns the PDU, sent or not. */
-    if (coap_send(session, pdu) == COAP_INVALID_MID) {
-        bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0, "cannot send");
-        return -1;
-    }
-    return 0;
+    s->out_link = link;
+    return s->run->io->send(s, link, req);
 }
 
-/* ---- libcoap callbacks ------------------------------------------------------------------- */
-
-/* Who a session's app data is: both owners start with their bench_owner. */
-static bench_owner owner_of(const void *data)
+void bench_sim_response(bench_sim *s, const bench_reply *reply)
 {
-    return data != NULL ? *(const bench_owner *)data : (bench_owner)0;
-}
-
-/* The running sim a session belongs to, NULL for none (released, or lingering). */
-static bench_sim *sim_of(const coap_session_t *session)
-{
-    void *data = coap_session_get_app_data(session);
-    return owner_of(data) == BENCH_OWNER_SIM ? data : NULL;
-}
-
-static bool is_ours(const bench_sim *s, const coap_pdu_t *pdu)
-{
-    coap_bin_const_t token = coap_pdu_get_token(pdu);
-    return s->awaiting && token.length == s->token_len &&
-           memcmp(token.s, s->token, token.length) == 0;
-}
-
-static coap_response_t on_response(coap_session_t *session, const coap_pdu_t *sent,
-                                   const coap_pdu_t *received, const coap_mid_t mid)
-{
-    (void)sent;
-    (void)mid;
-    bench_sim *s = sim_of(session);
-    if (s == NULL || !is_ours(s, received))
-        return COAP_RESPONSE_OK;
-    s->awaiting = false;
     switch (s->phase) {
     case SIM_REQUEST:
-        bench_client_response(s, received);
+        bench_client_response(s, reply);
         break;
     case SIM_REGISTERING:
     case SIM_DEREGISTERING:
-        bench_register_response(s, received);
+        bench_register_response(s, reply);
         break;
     case SIM_PINGING:
-        bench_ping_response(s, received);
+        bench_ping_response(s, reply);
         break;
     default:
         break; /* the Request's 2.04 after a command overtook it */
     }
-    return COAP_RESPONSE_OK;
 }
 
-static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
-                    const coap_nack_reason_t reason, const coap_mid_t mid)
+void bench_reply_text(bench_run *r, lwm2m_response *resp, unsigned code, const char *diag)
 {
-    (void)mid;
-    bench_sim *s = sim_of(session);
-    /* A failed handshake may report the queued request, or nothing. */
-    if (s == NULL || (sent != NULL ? !is_ours(s, sent) : reason != COAP_NACK_TLS_FAILED))
-        return;
-    switch (reason) {
-    case COAP_NACK_TLS_FAILED:
-        bench_sim_fail(s, BENCH_CAUSE_DTLS, 0, "DTLS handshake failed");
-        break;
-    case COAP_NACK_TOO_MANY_RETRIES:
-        bench_sim_fail(s, BENCH_CAUSE_NO_ANSWER, 0, "no answer after CoAP retransmissions");
-        break;
-    default:
-        bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0,
-                       reason == COAP_NACK_RST ? "reset by the peer" : "not deliverable (ICMP)");
-        break;
+    resp->code = code;
+    resp->format = LWM2M_FORMAT_NONE;
+    resp->payload = lwm2m_buf_init(r->resp_buf, sizeof r->resp_buf);
+    size_t len = diag != NULL ? strlen(diag) : 0;
+    if (len > 0) {
+        lwm2m_buf_put(&resp->payload, diag, len < sizeof r->resp_buf ? len : sizeof r->resp_buf);
+        resp->format = LWM2M_FORMAT_TEXT;
     }
-}
-
-static int on_event(coap_session_t *session, const coap_event_t event)
-{
-    bench_sim *s = sim_of(session);
-    if (s != NULL && event == COAP_EVENT_DTLS_ERROR)
-        bench_sim_fail(s, BENCH_CAUSE_DTLS, 0, "DTLS error");
-    return 0;
-}
-
-static void on_request(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *pdu,
-                       const coap_string_t *query, coap_pdu_t *response)
-{
-    (void)resource;
-    void *data = coap_session_get_app_data(session);
-    if (owner_of(data) == BENCH_OWNER_LINGER) {
-        bench_linger_request(data, pdu, response);
-        return;
-    }
-    bench_sim *s = sim_of(session);
-    if (s == NULL || session != s->session || s->run->opts->mode != BENCH_MODE_BOOTSTRAP) {
-        lwm2m_net_reply(response, LWM2M_CODE_SERVICE_UNAVAILABLE, "no bootstrap running");
-        return;
-    }
-    bench_client_request(s, pdu, query, response);
-}
-
-int bench_sim_install(coap_context_t *ctx)
-{
-    /* Block-wise bodies (large writes) arrive reassembled, as in lwm2m-client. */
-    coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-    coap_register_response_handler(ctx, on_response);
-    coap_register_nack_handler(ctx, on_nack);
-    coap_register_event_handler(ctx, on_event);
-    coap_resource_t *any = coap_resource_unknown_init2(on_request, 0);
-    if (any == NULL)
-        return -1;
-    coap_register_request_handler(any, COAP_REQUEST_GET, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_POST, on_request);
-    coap_register_request_handler(any, COAP_REQUEST_DELETE, on_request);
-    coap_add_resource(ctx, any);
-    return 0;
 }

@@ -1,6 +1,7 @@
 /* The simulated client's bootstrap: the same sans-I/O core as lwm2m-client (a factory model
  * with a Bootstrap-Server account, lwm2m_bs_client answering the server's commands, the Finish
- * check, commit), over the sim's own CoAP session. */
+ * check, commit), over the sim's own link, whichever transport carries it: requests and
+ * answers arrive here decoded (lwm2m_request, bench_reply). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,8 +10,6 @@
 #include "lwm2m/consistency.h"
 #include "lwm2m/error.h"
 #include "lwm2m/objdef.h"
-#include "net/coap_message.h"
-#include "net/net_util.h"
 #include "run.h"
 
 #define MAX_ACCOUNTS 4
@@ -93,14 +92,8 @@ int bench_client_start(bench_sim *s)
         bench_sim_fail(s, BENCH_CAUSE_INTERNAL, 0, "out of memory building the client");
         return -1;
     }
-    s->session = bench_session_open(r, o->server, o->psk ? (const uint8_t *)s->endpoint : NULL,
-                                    o->psk ? strlen(s->endpoint) : 0, o->psk ? key : NULL,
-                                    o->psk ? BENCH_PSK_KEY_LEN : 0);
-    if (s->session == NULL) {
-        bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0, "cannot open a session to the server");
+    if (bench_sim_open(s, BENCH_LINK_BS, o->server, "the server") != 0)
         return -1;
-    }
-    coap_session_set_app_data(s->session, s);
     char query[BENCH_NAME_MAX + 32];
     lwm2m_buf q = lwm2m_buf_init(query, sizeof query - 1);
     if (lwm2m_bs_request_query(s->endpoint, BENCH_LWM2M_VERSION, o->format, &q) != LWM2M_OK) {
@@ -108,12 +101,11 @@ int bench_client_start(bench_sim *s)
         return -1;
     }
     query[q.len] = '\0';
-    coap_pdu_t *pdu = bench_sim_request(s, s->session, LWM2M_METHOD_POST, "/bs", LWM2M_FORMAT_NONE,
-                                        query, NULL, 0);
+    bench_request req = {LWM2M_METHOD_POST, "/bs", LWM2M_FORMAT_NONE, query, NULL, 0};
     s->start_us = bench_now_us();
     s->exchanges = 1;
     s->phase = SIM_REQUEST;
-    return bench_sim_send(s, s->session, pdu);
+    return bench_sim_send(s, BENCH_LINK_BS, &req);
 }
 
 /* The transaction starts at the Bootstrap-Request's 2.04 (or at the first command, should it
@@ -128,18 +120,17 @@ static int begin(bench_sim *s)
     return -1;
 }
 
-void bench_client_response(bench_sim *s, const coap_pdu_t *received)
+void bench_client_response(bench_sim *s, const bench_reply *reply)
 {
     if (s->phase != SIM_REQUEST)
         return; /* answered after a command overtook it: nothing left to do */
-    unsigned code = (unsigned)coap_pdu_get_code(received);
+    unsigned code = reply->code;
     if (code == LWM2M_CODE_CHANGED) {
         begin(s);
         return;
     }
-    size_t len = 0;
-    const uint8_t *data = NULL;
-    coap_get_data(received, &len, &data);
+    size_t len = reply->payload_len;
+    const uint8_t *data = reply->payload;
     char why[160];
     snprintf(why, sizeof why, "Bootstrap-Request answered %u.%02u%s%.*s", code >> 5, code & 31,
              len ? ": " : "", (int)(len > 100 ? 100 : len), len ? (const char *)data : "");
@@ -176,56 +167,42 @@ static int finished(bench_sim *s)
     return 0;
 }
 
-void bench_client_request(bench_sim *s, const coap_pdu_t *pdu, const coap_string_t *query,
-                          coap_pdu_t *response)
+bench_answer bench_client_request(bench_sim *s, const lwm2m_request *req, lwm2m_response *resp)
 {
-    lwm2m_net_scratch scratch;
-    lwm2m_request req;
-    lwm2m_response resp;
-    resp.payload = lwm2m_buf_init(s->run->resp_buf, sizeof s->run->resp_buf);
-    if (s->phase == SIM_REQUEST && begin(s) != 0)
-        return;
-    coap_mid_t mid = coap_pdu_get_mid(pdu);
-    if (s->exchanges > 1 && mid == s->last_mid &&
-        coap_pdu_get_code(pdu) != (coap_pdu_code_t)LWM2M_METHOD_GET) {
-        /* The server sent it again, our answer was lost: the same answer, not a second
-         * Write or Finish (RFC 7252 4.5). */
-        s->run->stats.duplicates++;
-        coap_pdu_set_code(response, (coap_pdu_code_t)s->last_code);
-        return;
+    bench_run *r = s->run;
+    if (s->phase == SIM_REQUEST && begin(s) != 0) {
+        bench_reply_text(r, resp, LWM2M_CODE_INTERNAL_ERROR, NULL);
+        return BENCH_ANSWER_STRAY;
     }
     if (s->phase != SIM_BOOTSTRAP) {
         /* A session that ended (or a stray request): as a client with no transaction. */
-        lwm2m_net_reply(response, LWM2M_CODE_SERVICE_UNAVAILABLE, "no bootstrap running");
-        return;
+        bench_reply_text(r, resp, LWM2M_CODE_SERVICE_UNAVAILABLE, "no bootstrap running");
+        return BENCH_ANSWER_STRAY;
     }
     s->exchanges++;
-    s->last_mid = mid;
-    if (lwm2m_net_request_from_pdu(pdu, query, &scratch, &req) != LWM2M_OK) {
+    if (req == NULL) {
         s->op_errors++;
         snprintf(s->why, sizeof s->why, "undecodable request from the server");
-        s->last_code = LWM2M_CODE_BAD_REQUEST;
-        lwm2m_net_reply(response, LWM2M_CODE_BAD_REQUEST, "bad request");
-        return;
+        bench_reply_text(r, resp, LWM2M_CODE_BAD_REQUEST, "bad request");
+        return BENCH_ANSWER_COMMAND;
     }
-    lwm2m_bs_client_handle(s->bs, &req, bench_now_ms(), &resp);
-    bool finish = req.method == LWM2M_METHOD_POST && req.uri_path_len == 3 &&
-                  memcmp(req.uri_path, "/bs", 3) == 0;
-    if (finish && resp.code == LWM2M_CODE_NOT_ACCEPTABLE) {
+    resp->payload = lwm2m_buf_init(r->resp_buf, sizeof r->resp_buf);
+    lwm2m_bs_client_handle(s->bs, req, bench_now_ms(), resp);
+    bool finish = req->method == LWM2M_METHOD_POST && req->uri_path_len == 3 &&
+                  memcmp(req->uri_path, "/bs", 3) == 0;
+    if (finish && resp->code == LWM2M_CODE_NOT_ACCEPTABLE) {
         s->answered_406++;
-    } else if (resp.code >= 0x80 && s->op_errors++ == 0) {
-        snprintf(s->why, sizeof s->why, "answered %.*s with %u.%02u: %.*s", (int)req.uri_path_len,
-                 req.uri_path, resp.code >> 5, resp.code & 31, (int)resp.payload.len,
-                 (const char *)resp.payload.data);
+    } else if (resp->code >= 0x80 && s->op_errors++ == 0) {
+        snprintf(s->why, sizeof s->why, "answered %.*s with %u.%02u: %.*s", (int)req->uri_path_len,
+                 req->uri_path, resp->code >> 5, resp->code & 31, (int)resp->payload.len,
+                 (const char *)resp->payload.data);
     }
-    if (lwm2m_bs_client_state(s->bs) == LWM2M_BS_FINISHED) {
-        s->finish_mid = mid;
-        if (finished(s) != 0) {
-            resp.code = LWM2M_CODE_INTERNAL_ERROR;
-            resp.format = LWM2M_FORMAT_NONE;
-            resp.payload.len = 0;
-        }
+    if (lwm2m_bs_client_state(s->bs) != LWM2M_BS_FINISHED)
+        return BENCH_ANSWER_COMMAND;
+    if (finished(s) != 0) {
+        resp->code = LWM2M_CODE_INTERNAL_ERROR;
+        resp->format = LWM2M_FORMAT_NONE;
+        resp->payload.len = 0;
     }
-    s->last_code = resp.code;
-    lwm2m_net_response_to_pdu(&resp, response);
+    return BENCH_ANSWER_FINISH;
 }

@@ -1,6 +1,6 @@
-/* A ping session: K plain CON POST /ping exchanges in a row over a fresh client session, as
- * many round trips as a bootstrap makes, against `lwm2m-bench responder`: the ceiling of
- * this machine, libcoap and the loop, with no LwM2M work on either side. */
+/* A ping session: K plain CON POST /ping exchanges in a row over a fresh link, as many round
+ * trips as a bootstrap makes, against `lwm2m-bench responder`: the ceiling of this machine,
+ * the transport and the loop, with no LwM2M work on either side. */
 #include <stdio.h>
 
 #include "lwm2m/coap_code.h"
@@ -8,12 +8,8 @@
 
 int bench_ping_start(bench_sim *s)
 {
-    s->session = bench_session_open(s->run, s->run->opts->server, NULL, 0, NULL, 0);
-    if (s->session == NULL) {
-        bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0, "cannot open a session to the responder");
+    if (bench_sim_open(s, BENCH_LINK_BS, s->run->opts->server, "the responder") != 0)
         return -1;
-    }
-    coap_session_set_app_data(s->session, s);
     s->start_us = bench_now_us();
     s->exchanges = 0;
     s->phase = SIM_PING;
@@ -25,15 +21,14 @@ void bench_ping_step(bench_sim *s)
 {
     if (s->phase != SIM_PING)
         return;
-    coap_pdu_t *pdu = bench_sim_request(s, s->session, LWM2M_METHOD_POST, "/ping",
-                                        LWM2M_FORMAT_NONE, NULL, NULL, 0);
+    bench_request req = {LWM2M_METHOD_POST, "/ping", LWM2M_FORMAT_NONE, NULL, NULL, 0};
     s->phase = SIM_PINGING;
-    bench_sim_send(s, s->session, pdu);
+    bench_sim_send(s, BENCH_LINK_BS, &req);
 }
 
-void bench_ping_response(bench_sim *s, const coap_pdu_t *received)
+void bench_ping_response(bench_sim *s, const bench_reply *reply)
 {
-    unsigned code = (unsigned)coap_pdu_get_code(received);
+    unsigned code = reply->code;
     if (code != LWM2M_CODE_CHANGED) {
         char why[64];
         snprintf(why, sizeof why, "ping answered %u.%02u", code >> 5, code & 31);

@@ -7,7 +7,6 @@
 #include "lwm2m/coap_code.h"
 #include "lwm2m/consistency.h"
 #include "lwm2m/error.h"
-#include "net/coap_message.h"
 #include "run.h"
 
 #define MAX_ACCOUNTS 4
@@ -15,21 +14,14 @@
 
 static void send_register(bench_sim *s)
 {
-    bench_run *r = s->run;
     lwm2m_server_account acc[MAX_ACCOUNTS];
     size_t n = lwm2m_server_accounts(s->model, acc, MAX_ACCOUNTS);
     if (n == 0 || acc[0].security_mode != LWM2M_SECURITY_NOSEC) {
         bench_sim_fail(s, BENCH_CAUSE_REGISTER, 0, "no NoSec server account to register with");
         return;
     }
-    s->reg_session = bench_session_open(r, acc[0].uri, NULL, 0, NULL, 0);
-    if (s->reg_session == NULL) {
-        char why[160];
-        snprintf(why, sizeof why, "cannot open a session to %.100s", acc[0].uri);
-        bench_sim_fail(s, BENCH_CAUSE_UNREACHABLE, 0, why);
+    if (bench_sim_open(s, BENCH_LINK_REG, acc[0].uri, acc[0].uri) != 0)
         return;
-    }
-    coap_session_set_app_data(s->reg_session, s);
     char query[BENCH_NAME_MAX + 96];
     uint8_t links[LINKS_MAX];
     lwm2m_buf q = lwm2m_buf_init(query, sizeof query - 1);
@@ -40,12 +32,11 @@ static void send_register(bench_sim *s)
         return;
     }
     query[q.len] = '\0';
-    coap_pdu_t *pdu = bench_sim_request(s, s->reg_session, LWM2M_METHOD_POST, "/rd",
-                                        LWM2M_FORMAT_LINK, query, links, payload.len);
+    bench_request req = {LWM2M_METHOD_POST, "/rd", LWM2M_FORMAT_LINK, query, links, payload.len};
     s->reg_start_us = bench_now_us();
     s->reg_exchanges = 1;
     s->phase = SIM_REGISTERING;
-    bench_sim_send(s, s->reg_session, pdu);
+    bench_sim_send(s, BENCH_LINK_REG, &req);
 }
 
 void bench_register_step(bench_sim *s)
@@ -53,21 +44,20 @@ void bench_register_step(bench_sim *s)
     if (s->phase == SIM_REGISTER) {
         send_register(s);
     } else if (s->phase == SIM_DEREGISTER) {
-        coap_pdu_t *pdu = bench_sim_request(s, s->reg_session, LWM2M_METHOD_DELETE, s->location,
-                                            LWM2M_FORMAT_NONE, NULL, NULL, 0);
+        bench_request req = {LWM2M_METHOD_DELETE, s->location, LWM2M_FORMAT_NONE, NULL, NULL, 0};
         s->reg_exchanges++;
         s->phase = SIM_DEREGISTERING;
-        bench_sim_send(s, s->reg_session, pdu);
+        bench_sim_send(s, BENCH_LINK_REG, &req);
     }
 }
 
-void bench_register_response(bench_sim *s, const coap_pdu_t *received)
+void bench_register_response(bench_sim *s, const bench_reply *reply)
 {
-    unsigned code = (unsigned)coap_pdu_get_code(received);
+    unsigned code = reply->code;
     char why[sizeof s->location + 64];
     if (s->phase == SIM_REGISTERING) {
-        if (code == LWM2M_CODE_CREATED)
-            lwm2m_net_location_path(received, s->location, sizeof s->location);
+        if (code == LWM2M_CODE_CREATED && reply->location != NULL)
+            snprintf(s->location, sizeof s->location, "%s", reply->location);
         if (code != LWM2M_CODE_CREATED || s->location[0] == '\0') {
             snprintf(why, sizeof why, "Register answered %u.%02u%s", code >> 5, code & 31,
                      code == LWM2M_CODE_CREATED ? " without a location" : "");

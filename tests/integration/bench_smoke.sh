@@ -6,6 +6,11 @@
 # bootstraps, 100 ping sessions, 20 bootstraps followed by Register + De-register. Asserts the
 # counts of the --json reports (no timing), the failure causes of wrong credentials and
 # unknown endpoints, and the PSK derivation in the store.
+# Then the same over `--io udp` (plain sockets, our own CoAP), against that server and against
+# one with `--io libcoap`: the storm's counts must be the same; through a relay that drops each
+# client's first Bootstrap-Request and its first answers to Delete and Finish, both transports
+# must retransmit, answer again and linger alike; a scripted peer checks the udp transport's
+# RFC 7252/7959 behaviour datagram by datagram; ping --io udp against both responders.
 set -u
 bin=${LWM2M_BIN_DIR:?}
 work=$(mktemp -d)
@@ -40,6 +45,11 @@ bench=$bin/lwm2m-bench
 "$bench" --server coap://127.0.0.1:1 -n 5 -c 6 2>/dev/null; expect "concurrency above endpoints" $? 2
 "$bench" ping --server coap://127.0.0.1:1 --register 2>/dev/null; expect "ping --register" $? 2
 "$bench" seed --store "sqlite:$work/x.db" 2>/dev/null; expect "seed without --endpoints" $? 2
+msg=$("$bench" --server coap://127.0.0.1:1 --io udp --psk 2>&1); expect "--io udp --psk" $? 2
+case $msg in *"--io udp speaks NoSec coap:// only"*) ok ;; *) ko "--io udp --psk message: $msg" ;; esac
+"$bench" --server coaps://127.0.0.1:1 --io udp 2>/dev/null; expect "--io udp with coaps://" $? 2
+"$bench" ping --server coap://127.0.0.1:1 --io tcp 2>/dev/null; expect "--io tcp" $? 2
+"$bench" responder --io udp --max-idle 5 2>/dev/null; expect "responder --io udp --max-idle" $? 2
 
 # The LwM2M Server first: the reg- endpoints' server account points at it.
 "$bin/lwm2m-server" --listen 127.0.0.1:0 --no-http --store "sqlite:$work/server.db" \
@@ -131,9 +141,293 @@ wait_for 30 test "$(grep -c 'event=deregistered endpoint=reg-' "$work/server.log
 expect "lwm2m-server registered" "$(grep -c 'event=registered endpoint=reg-' "$work/server.log")" 20
 expect "lwm2m-server de-registered" "$(grep -c 'event=deregistered endpoint=reg-' "$work/server.log")" 20
 
-# The Bootstrap Server saw every bootstrap succeed (300 + 50 + 20).
-wait_for 30 test "$(grep -c 'outcome=success' "$work/bs.log")" -eq 370
-expect "bs-server successes" "$(grep -c 'outcome=success' "$work/bs.log")" 370
+# ---- --io udp ----------------------------------------------------------------------------------
+# The peers of the checks below (CoAP framed by hand): `fake`, a scripted Bootstrap Server, and
+# `relay`, which drops, once per client, its first Bootstrap-Request and its first answers to
+# the server's Delete and Finish.
+cat >"$work/coap_peer.py" <<'PY'
+import os, selectors, signal, socket, struct, sys, time
+CON, NON, ACK, RST = 0, 1, 2, 3
+def code(c, d): return c << 5 | d
+def nibble(v):
+    return (v, b"") if v < 13 else (13, bytes([v - 13])) if v < 269 else (14, struct.pack("!H", v - 269))
+def encode(t, c, mid, token=b"", options=(), payload=b""):
+    out, last = bytes([0x40 | t << 4 | len(token), c]) + struct.pack("!H", mid) + token, 0
+    for num, val in sorted(options, key=lambda o: o[0]):
+        (dn, dx), (ln, lx) = nibble(num - last), nibble(len(val))
+        out, last = out + bytes([dn << 4 | ln]) + dx + lx + val, num
+    return out + (b"\xff" + payload if payload else b"")
+def decode(data):
+    tkl = data[0] & 15
+    m = {"type": data[0] >> 4 & 3, "code": data[1], "mid": struct.unpack("!H", data[2:4])[0],
+         "token": data[4:4 + tkl], "opts": [], "payload": b"", "raw": data, "at": time.monotonic()}
+    i, num = 4 + tkl, 0
+    while i < len(data):
+        if data[i] == 0xFF:
+            m["payload"] = data[i + 1:]
+            break
+        d, l, i = data[i] >> 4, data[i] & 15, i + 1
+        if d == 13: d, i = data[i] + 13, i + 1
+        elif d == 14: d, i = struct.unpack("!H", data[i:i + 2])[0] + 269, i + 2
+        if l == 13: l, i = data[i] + 13, i + 1
+        elif l == 14: l, i = struct.unpack("!H", data[i:i + 2])[0] + 269, i + 2
+        num += d
+        m["opts"].append((num, data[i:i + l]))
+        i += l
+    return m
+def opt(m, num): return [v for n, v in m["opts"] if n == num]
+def is_bs_request(m):  # CON POST /bs?ep=...
+    return m["type"] == CON and m["code"] == code(0, 2) and opt(m, 11) == [b"bs"] and opt(m, 15)
+def bind(port_file):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(s.getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    return s
+
+def fake(port_file):  # one `fake-` client, then a `rst-` one; exit status: failed checks
+    sock, fails, mids, later, peer = bind(port_file), [0], [int.from_bytes(os.urandom(2), "big")], [], [None]
+    def check(what, cond, detail=""):
+        print("ok:" if cond else "FAIL:", what, "" if cond else detail, flush=True)
+        fails[0] += not cond
+    def recv(timeout, pred):
+        for k, m in enumerate(later):
+            if pred(m): return later.pop(k)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            sock.settimeout(max(end - time.monotonic(), 0.001))
+            try:
+                data, peer[0] = sock.recvfrom(65536)
+            except socket.timeout:
+                break
+            m = decode(data)
+            if pred(m): return m
+            later.append(m)
+        return None
+    def mid():
+        mids[0] = (mids[0] + 1) & 0xFFFF
+        return mids[0]
+    def send(data): sock.sendto(data, peer[0])
+    def answer(m_id, timeout=2.0):
+        return recv(timeout, lambda m: m["type"] in (ACK, RST) and m["mid"] == m_id)
+    def req(method, path, payload=b"", fmt=None, extra=()):
+        m_id, tok = mid(), os.urandom(4)
+        opts = [(11, p.encode()) for p in path.strip("/").split("/") if p] + list(extra)
+        if fmt is not None: opts.append((12, bytes([fmt])))
+        data = encode(CON, method, m_id, tok, opts, payload)
+        send(data)
+        return data, m_id, tok, answer(m_id)
+    def is_(m, t, c, tok=None):
+        return m is not None and m["type"] == t and m["code"] == c and (tok is None or m["token"] == tok)
+    first = recv(30, is_bs_request)
+    check("Bootstrap-Request of fake-0", first is not None and b"ep=fake-0" in opt(first, 15))
+    if first is None: sys.exit(1)
+    # Unanswered, it comes again, the same bytes, after ACK_TIMEOUT x [1, 1.5).
+    again = recv(4, lambda m: m["raw"] == first["raw"])
+    gap = again["at"] - first["at"] if again else -1
+    check("Bootstrap-Request retransmitted after 2..3 s, same bytes", 1.95 <= gap <= 3.6, gap)
+    # Another token is no answer; an Empty ACK, then the response on its own (twice).
+    send(encode(ACK, code(2, 4), first["mid"], b"zzzz"))
+    send(encode(ACK, 0, first["mid"]))
+    sep = encode(CON, code(2, 4), mid(), first["token"])
+    send(sep)
+    check("separate response: Empty ACK", is_(answer(mids[0]), ACK, 0))
+    send(sep)
+    check("separate response again: Empty ACK again", is_(answer(mids[0]), ACK, 0))
+    send(encode(CON, code(2, 4), mid(), b"none"))
+    check("response to nothing: RST", is_(answer(mids[0]), RST, 0))
+    send(bytes([0x49, code(0, 3)]) + struct.pack("!H", mid()) + b"123456789")
+    check("malformed CON (token length 9): RST", is_(answer(mids[0]), RST, 0))
+    send(encode(CON, code(0, 3), mid(), b"t", [(11, b"0")]) + b"\xff")
+    check("malformed CON (payload marker, no payload): RST", is_(answer(mids[0]), RST, 0))
+    send(encode(CON, 0, mid()))
+    check("Empty CON (CoAP ping): RST", is_(answer(mids[0]), RST, 0))
+    send(bytes([0x59, code(0, 3)]) + struct.pack("!H", mid()) + b"123456789")
+    check("malformed NON: no answer", answer(mids[0], 0.3) is None)
+    _, _, tok, a = req(code(0, 1), "/3/0", extra=[(9, b"x")])
+    check("unknown critical option: 4.02", is_(a, ACK, code(4, 2), tok))
+    data, m_id, tok, a = req(code(0, 4), "/")
+    check("Bootstrap-Delete /: piggybacked 2.02", is_(a, ACK, code(2, 2), tok))
+    send(data)
+    b = answer(m_id)
+    check("Delete again (same message ID): the same bytes", a and b and a["raw"] == b["raw"])
+    # Block1 in 64-byte blocks (szx 2); block 1 sent twice.
+    sec = (b'[{"bn":"/0/1/","n":"0","vs":"coap://127.0.0.1:5783"},{"n":"1","vb":false},'
+           b'{"n":"2","v":3},{"n":"10","v":101},{"n":"4","vd":"' + b"QUJD" * 40 + b'"}]')
+    blocks, ok_blocks, same = [sec[i:i + 64] for i in range(0, len(sec), 64)], True, False
+    for num, chunk in enumerate(blocks):
+        more = num < len(blocks) - 1
+        val = num << 4 | (8 if more else 0) | 2
+        data, m_id, _, a = req(code(0, 3), "/0/1", chunk, 110, [(27, bytes([val]))])
+        ok_blocks &= is_(a, ACK, code(2, 31) if more else code(2, 4)) and opt(a, 27) == [bytes([val])]
+        if num == 1:
+            send(data)
+            b = answer(m_id)
+            same = a is not None and b is not None and a["raw"] == b["raw"]
+    check("Block1 write in %d blocks: 2.31 with Block1 echoed, then 2.04" % len(blocks), ok_blocks)
+    check("a block again: the same bytes", same)
+    srv = b'[{"bn":"/1/0/","n":"0","v":101},{"n":"1","v":300},{"n":"6","vb":true},{"n":"7","vs":"U"}]'
+    _, _, _, a = req(code(0, 3), "/1/0", srv[:16], 110, [(27, bytes([1 << 4 | 8]))])
+    check("block 1 without block 0: 4.08", is_(a, ACK, code(4, 8)))
+    _, _, _, a = req(code(0, 3), "/1/0", srv, 110)
+    check("Bootstrap-Write /1/0: 2.04", is_(a, ACK, code(2, 4)))
+    fin, m_id, _, a = req(code(0, 2), "/bs")
+    check("Bootstrap-Finish: 2.04", is_(a, ACK, code(2, 4)), a and a["payload"])
+    time.sleep(0.3)
+    send(fin)
+    b = answer(m_id)
+    check("Finish again, to the lingering socket: the same bytes", a and b and a["raw"] == b["raw"])
+    _, _, _, a = req(code(0, 2), "/bs")
+    check("a new request to the lingering socket: 5.03", is_(a, ACK, code(5, 3)))
+    rst = recv(30, lambda m: is_bs_request(m) and b"ep=rst-0" in opt(m, 15))
+    check("Bootstrap-Request of rst-0", rst is not None)
+    if rst is not None: send(encode(RST, 0, rst["mid"]))
+    sys.exit(fails[0])
+
+def relay(port_file, server_port):  # prints its drops at SIGTERM
+    front, sel, ups, drops, stop = bind(port_file), selectors.DefaultSelector(), {}, {}, []
+    sel.register(front, selectors.EVENT_READ, None)
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while not stop:
+        for key, _ in sel.select(0.2):
+            data, addr = key.fileobj.recvfrom(65536)
+            m, client = decode(data), key.data
+            if client is None:  # client -> server
+                state = ups.get(addr)
+                if state is None:
+                    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    up.connect(("127.0.0.1", server_port))
+                    sel.register(up, selectors.EVENT_READ, addr)
+                    state = ups[addr] = {"sock": up, "dropped": set(), "watch": {}}
+                what = ("request" if is_bs_request(m) else
+                        state["watch"].get(m["mid"]) if m["type"] == ACK else None)
+                if what and what not in state["dropped"]:
+                    state["dropped"].add(what)
+                    drops[what] = drops.get(what, 0) + 1
+                    continue
+                state["sock"].send(data)
+            else:  # server -> client: the message IDs of Delete and Finish
+                if m["type"] == CON and m["code"] == code(0, 4):
+                    ups[client]["watch"].setdefault(m["mid"], "delete")
+                if m["type"] == CON and m["code"] == code(0, 2) and opt(m, 11) == [b"bs"]:
+                    ups[client]["watch"].setdefault(m["mid"], "finish")
+                front.sendto(data, client)
+    print("relay dropped:", " ".join(f"{k}={drops.get(k, 0)}" for k in ("request", "delete", "finish")),
+          flush=True)
+
+fake(sys.argv[2]) if sys.argv[1] == "fake" else relay(sys.argv[2], int(sys.argv[3]))
+PY
+port_of() { wait_for 50 test -s "$1" && cat "$1"; }
+
+# The storm over --io udp against the same server: the same counts as over libcoap.
+out=$("$bench" seed --store "$store" --endpoints 200 --prefix udp- --json -q)
+expect "seed udp-" "$(field "$out" 'd["seeded"]')" 200
+out=$("$bench" --io udp --server "coap://127.0.0.1:$coap" --prefix udp- --endpoints 200 --count 300 \
+  --concurrency 20 --reject-share 0.2 --linger 1 --server-pid "$bs_pid" --json --quiet)
+expect "udp storm exit status" $? 0
+expect "udp storm counts" "$(field "$out" '[d["io"],d["started"],d["completed"],d["failed"]]')" '["udp",300,300,0]'
+expect "udp storm 4.06" "$(field "$out" '[d["finish_406"],d["recovered"]]')" "[40,40]"
+expect "udp storm plans" "$(field "$out" '[d["primary_plan"],d["fallback_plan"]]')" "[240,60]"
+expect "udp storm exchanges" "$(field "$out" '[d["exchanges"]["total"],d["exchanges"]["min"],d["exchanges"]["max"]]')" "[2140,5,15]"
+expect "udp storm latency count" "$(field "$out" 'd["latency_ms"]["count"]')" 300
+expect "udp storm retransmissions" "$(field "$out" '[d["requests_retransmitted"],d["duplicates"]]')" "[0,0]"
+
+# Bootstrap, Register and De-register over --io udp.
+out=$("$bench" seed --store "$store" --endpoints 20 --prefix ureg- --json -q \
+  --lwm2m-server "coap://127.0.0.1:$srv_port")
+expect "seed ureg-" "$(field "$out" 'd["seeded"]')" 20
+out=$("$bench" --io udp --server "coap://127.0.0.1:$coap" --prefix ureg- --endpoints 20 --count 20 \
+  --concurrency 5 --register --linger 1 --json --quiet)
+expect "udp register exit status" $? 0
+expect "udp register counts" "$(field "$out" '[d["completed"],d["failed"],d["registration"]["completed"],d["registration"]["exchanges"]]')" "[20,0,20,40]"
+wait_for 30 test "$(grep -c 'event=deregistered endpoint=ureg-' "$work/server.log")" -eq 20
+expect "lwm2m-server registered (udp)" "$(grep -c 'event=registered endpoint=ureg-' "$work/server.log")" 20
+expect "lwm2m-server de-registered (udp)" "$(grep -c 'event=deregistered endpoint=ureg-' "$work/server.log")" 20
+
+# A Bootstrap Server with --io libcoap (standard CoAP through libcoap), its own store.
+store2="sqlite:$work/bs-libcoap.db"
+for prefix in bench- loss-udp- loss-coap-; do
+  n=200
+  [ "$prefix" = bench- ] || n=10
+  out=$("$bench" seed --store "$store2" --endpoints $n --prefix "$prefix" --json -q)
+  expect "seed $prefix (libcoap server)" "$(field "$out" 'd["seeded"]')" $n
+done
+"$bin/lwm2m-bs-server" --io libcoap --listen 127.0.0.1:0 --store "$store2" 2>"$work/bs2.log" &
+bs2_pid=$!
+pids+=("$bs2_pid")
+wait_for 50 grep -q "serving coap port" "$work/bs2.log" || { cat "$work/bs2.log"; exit 1; }
+coap2=$(sed -n 's/.*serving coap port \([0-9]*\),.*/\1/p' "$work/bs2.log")
+out=$("$bench" --io udp --server "coap://127.0.0.1:$coap2" --endpoints 200 --count 300 \
+  --concurrency 20 --reject-share 0.2 --linger 1 --json --quiet)
+expect "udp storm (libcoap server) exit status" $? 0
+expect "udp storm (libcoap server) counts" "$(field "$out" '[d["completed"],d["failed"],d["finish_406"],d["recovered"],d["exchanges"]["total"]]')" "[300,0,40,40,2140]"
+
+# Through the dropping relay, both transports at once (10 clients each): one retransmitted
+# Bootstrap-Request, one Delete answered again, one Finish answered again while lingering,
+# per client; no failure.
+for t in udp coap; do
+  python3 "$work/coap_peer.py" relay "$work/relay-$t.port" "$coap2" >"$work/relay-$t.log" 2>&1 &
+  pids+=($!)
+  eval "relay_$t=$!"
+done
+for t in udp coap; do
+  port=$(port_of "$work/relay-$t.port")
+  io=$t
+  [ "$t" = coap ] && io=libcoap
+  "$bench" --io "$io" --server "coap://127.0.0.1:$port" --prefix "loss-$t-" --endpoints 10 --count 10 \
+    --concurrency 10 --linger 5 --json --quiet >"$work/loss-$t.json" &
+  eval "loss_$t=$!"
+done
+
+# The scripted peer, meanwhile: the udp transport datagram by datagram.
+python3 "$work/coap_peer.py" fake "$work/fake.port" >"$work/fake.log" 2>&1 &
+fake_pid=$!
+pids+=("$fake_pid")
+fport=$(port_of "$work/fake.port")
+out=$("$bench" --io udp --server "coap://127.0.0.1:$fport" --prefix fake- --endpoints 1 --count 1 \
+  --concurrency 1 --linger 2 --json --quiet)
+expect "scripted peer exit status" $? 0
+expect "scripted peer counts" "$(field "$out" '[d["completed"],d["exchanges"]["total"],d["duplicates"],d["finish_repeated"],d["requests_retransmitted"]]')" "[1,5,2,1,1]"
+out=$("$bench" --io udp --server "coap://127.0.0.1:$fport" --prefix rst- --endpoints 1 --count 1 \
+  --concurrency 1 --linger 1 --json --quiet)
+expect "RST to the Bootstrap-Request exit status" $? 1
+expect "RST to the Bootstrap-Request" "$(field "$out" 'd["failures"]["unreachable"]')" 1
+wait "$fake_pid"
+expect "scripted peer checks failed" $? 0
+expect "scripted peer checks passed" "$(grep -c '^ok:' "$work/fake.log")" 20
+grep '^FAIL' "$work/fake.log" >&2
+
+for t in udp coap; do
+  eval "wait \$loss_$t"
+  expect "lossy $t exit status" $? 0
+  out=$(cat "$work/loss-$t.json")
+  expect "lossy $t counts" "$(field "$out" '[d["completed"],d["failed"],d["duplicates"],d["finish_repeated"],d["exchanges"]["total"]]')" "[10,0,10,10,60]"
+  eval "kill \$relay_$t"
+  eval "wait \$relay_$t"
+  expect "relay $t drops" "$(cat "$work/relay-$t.log")" "relay dropped: request=10 delete=10 finish=10"
+done
+expect "lossy udp: our retransmissions" "$(field "$(cat "$work/loss-udp.json")" 'd["requests_retransmitted"]')" 10
+wait_for 30 test "$(grep -c 'outcome=success' "$work/bs2.log")" -eq 320
+expect "bs-server (libcoap) successes" "$(grep -c 'outcome=success' "$work/bs2.log")" 320
+expect "bs-server (libcoap) other outcomes" "$(grep 'session: ' "$work/bs2.log" | grep -vc 'outcome=success')" 0
+
+# ping --io udp against the raw responder and against libcoap's; libcoap's ping against the raw one.
+"$bench" responder --io udp --listen 127.0.0.1:0 2>"$work/responder-udp.log" &
+resp2_pid=$!
+pids+=("$resp2_pid")
+wait_for 50 grep -q "listening on" "$work/responder-udp.log" || { cat "$work/responder-udp.log"; exit 1; }
+rport2=$(sed -n 's/.*coap:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/responder-udp.log")
+for pair in "udp $rport2" "udp $rport" "libcoap $rport2"; do
+  read -r io port <<<"$pair"
+  out=$("$bench" ping --io "$io" --server "coap://127.0.0.1:$port" --count 100 --concurrency 10 --json --quiet)
+  expect "ping --io $io to port $port exit status" $? 0
+  expect "ping --io $io to port $port counts" "$(field "$out" '[d["io"],d["completed"],d["failed"],d["exchanges"]["total"]]')" "[\"$io\",100,0,600]"
+done
+
+# The Bootstrap Server saw every bootstrap succeed (300 + 50 + 20, then 300 + 20 over udp).
+wait_for 30 test "$(grep -c 'outcome=success' "$work/bs.log")" -eq 690
+expect "bs-server successes" "$(grep -c 'outcome=success' "$work/bs.log")" 690
 expect "bs-server other outcomes" "$(grep 'session: ' "$work/bs.log" | grep -vc 'outcome=success')" 0
 
 echo "$pass passed, $fail failed"
