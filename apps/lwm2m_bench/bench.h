@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "endpoint.h"
 #include "histogram.h"
 #include "lwm2m/codec.h"
 
@@ -17,7 +18,7 @@
 
 typedef enum bench_mode {
     BENCH_MODE_BOOTSTRAP, /* simulated clients bootstrap (and register) */
-    BENCH_MODE_PING,      /* plain CON exchanges against `responder`: the ceiling */
+    BENCH_MODE_PING,      /* plain CON exchanges against `responder` (NoSec or DTLS PSK) */
 } bench_mode;
 
 /* How the sims talk: through libcoap (one session each), or over plain UDP sockets framed with
@@ -39,6 +40,8 @@ typedef struct bench_opts {
     uint32_t timeout_s;  /* bound on one session */
     uint32_t linger_s;   /* keep a bootstrapped client's session open this long */
     bool psk;
+    uint8_t psk_key[BENCH_PSK_KEY_MAX]; /* ping --psk-key: every session's key; */
+    size_t psk_key_len;                 /* 0: bench_psk_key of the identity */
     lwm2m_format format;
     uint32_t reject_ppm; /* single-server share, parts per million */
     bool reg;
@@ -99,6 +102,8 @@ void bench_stats_tick(bench_stats *s, size_t second);
 void bench_usage(FILE *f);
 /* "libcoap" or "udp" into *io: 0, or 2 with the message printed. */
 int bench_parse_io(const char *arg, bench_io_kind *io);
+/* --psk-key HEX (1..BENCH_PSK_KEY_MAX bytes) into key, *len: 0, or 2 with the message printed. */
+int bench_parse_psk_key(const char *arg, uint8_t key[BENCH_PSK_KEY_MAX], size_t *len);
 
 /* Subcommands: exit status 0, 1 or 2. */
 int bench_seed_main(int argc, char **argv);

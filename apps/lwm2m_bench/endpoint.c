@@ -35,6 +35,17 @@ void bench_psk_key(const char *endpoint, uint8_t key[BENCH_PSK_KEY_LEN])
     memcpy(key, digest, BENCH_PSK_KEY_LEN);
 }
 
+size_t bench_psk_key_for(const char *identity, const uint8_t *fixed, size_t fixed_len,
+                         uint8_t key[BENCH_PSK_KEY_MAX])
+{
+    if (fixed_len > 0 && fixed_len <= BENCH_PSK_KEY_MAX) {
+        memcpy(key, fixed, fixed_len);
+        return fixed_len;
+    }
+    bench_psk_key(identity, key);
+    return BENCH_PSK_KEY_LEN;
+}
+
 bool bench_single_server(uint32_t index, uint32_t share_ppm)
 {
     /* Index i is chosen when floor((i + 1) * share) steps past floor(i * share). */

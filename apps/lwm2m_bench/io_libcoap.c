@@ -18,14 +18,15 @@
 static int link_open(bench_sim *s, bench_link link, const char *uri)
 {
     bench_run *r = s->run;
-    /* PSK: identity = the endpoint name, key derived from it (endpoint.h). */
+    /* PSK: identity = the endpoint name, key derived from it (endpoint.h) or ping's
+     * --psk-key. */
     bool psk = r->opts->psk && link == BENCH_LINK_BS;
-    uint8_t key[BENCH_PSK_KEY_LEN];
-    if (psk)
-        bench_psk_key(s->endpoint, key);
+    uint8_t key[BENCH_PSK_KEY_MAX];
+    size_t key_len =
+        psk ? bench_psk_key_for(s->endpoint, r->opts->psk_key, r->opts->psk_key_len, key) : 0;
     coap_session_t *session =
         bench_session_open(r, uri, psk ? (const uint8_t *)s->endpoint : NULL,
-                           psk ? strlen(s->endpoint) : 0, psk ? key : NULL, psk ? sizeof key : 0);
+                           psk ? strlen(s->endpoint) : 0, psk ? key : NULL, key_len);
     if (session == NULL)
         return -1;
     coap_session_set_app_data(session, s);

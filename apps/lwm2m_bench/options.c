@@ -23,13 +23,15 @@ enum {
     OPT_JSON,
     OPT_LINGER,
     OPT_SINGLE_SOURCE,
-    OPT_IO
+    OPT_IO,
+    OPT_PSK_KEY
 };
 
 typedef struct parse_ctx {
     bench_opts *o;
     bool boot_only, ping_only; /* an option of the other mode was given */
-    const char *wrong;
+    const char *wrong, *ping_wrong;
+    bool exchanges_given;
 } parse_ctx;
 
 static int bad(const char *opt, const char *arg, const char *range)
@@ -100,6 +102,12 @@ int bench_parse_io(const char *arg, bench_io_kind *io)
     return 0;
 }
 
+int bench_parse_psk_key(const char *arg, uint8_t key[BENCH_PSK_KEY_MAX], size_t *len)
+{
+    *len = lwm2m_app_parse_hex(arg, key, BENCH_PSK_KEY_MAX);
+    return *len == 0 ? bad("--psk-key", arg, "1..64 bytes in hex") : 0;
+}
+
 static int take_format(const char *arg, bench_opts *o)
 {
     if (strcmp(arg, "senml-json") == 0)
@@ -142,9 +150,12 @@ static int take(void *ctx, int opt, const char *arg)
         o->prefix = arg;
         return 0;
     case OPT_PSK:
-        mark_boot_only(p, "--psk");
         o->psk = true;
         return 0;
+    case OPT_PSK_KEY:
+        p->ping_only = true;
+        p->ping_wrong = "--psk-key";
+        return bench_parse_psk_key(arg, o->psk_key, &o->psk_key_len);
     case OPT_FORMAT:
         mark_boot_only(p, "--format");
         return take_format(arg, o);
@@ -171,6 +182,8 @@ static int take(void *ctx, int opt, const char *arg)
         return take_number(opt, arg, o);
     case OPT_EXCHANGES:
         p->ping_only = true;
+        p->ping_wrong = "--exchanges";
+        p->exchanges_given = true;
         return take_number(opt, arg, o);
     case OPT_LINGER:
         mark_boot_only(p, "--linger");
@@ -189,7 +202,11 @@ static int check(const parse_ctx *p, bench_mode mode)
         return 2;
     }
     if (mode == BENCH_MODE_BOOTSTRAP && p->ping_only) {
-        fprintf(stderr, BENCH_PROG ": --exchanges is an option of ping\n");
+        fprintf(stderr, BENCH_PROG ": %s is an option of ping\n", p->ping_wrong);
+        return 2;
+    }
+    if (o->psk_key_len > 0 && !o->psk) {
+        fprintf(stderr, BENCH_PROG ": ping: --psk-key needs --psk\n");
         return 2;
     }
     if (o->server == NULL) {
@@ -240,6 +257,7 @@ int bench_parse_run(int argc, char **argv, bench_mode mode, bench_opts *o)
         {"duration", required_argument, NULL, OPT_DURATION},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"psk", no_argument, NULL, OPT_PSK},
+        {"psk-key", required_argument, NULL, OPT_PSK_KEY},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"reject-share", required_argument, NULL, OPT_REJECT},
         {"register", no_argument, NULL, OPT_REGISTER},
@@ -262,7 +280,7 @@ int bench_parse_run(int argc, char **argv, bench_mode mode, bench_opts *o)
     o->linger_s = 5;
     o->format = LWM2M_FORMAT_SENML_JSON;
     o->exchanges = BENCH_EXCHANGES_PRIMARY;
-    parse_ctx p = {o, false, false, NULL};
+    parse_ctx p = {o, false, false, NULL, NULL, false};
     int rc =
         lwm2m_app_options(BENCH_PROG, argc, argv, "S:n:p:c:qh", longopts, bench_usage, take, &p);
     if (rc != LWM2M_APP_GO_ON)
@@ -272,5 +290,8 @@ int bench_parse_run(int argc, char **argv, bench_mode mode, bench_opts *o)
     /* Neither --count nor --duration: every endpoint once (ping: 1000 sessions). */
     if (o->count == 0 && o->duration_s == 0)
         o->count = mode == BENCH_MODE_PING ? 1000 : o->endpoints;
+    /* ping --psk measures the handshake: one exchange per session unless told. */
+    if (mode == BENCH_MODE_PING && o->psk && !p.exchanges_given)
+        o->exchanges = 1;
     return LWM2M_APP_GO_ON;
 }

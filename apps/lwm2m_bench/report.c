@@ -116,9 +116,10 @@ void bench_report_text(FILE *f, const bench_result *r)
                 o->reject_ppm / 1e6, o->reg ? ", then Register + De-register" : "");
     else
         fprintf(f,
-                "lwm2m-bench: ping against %s (io %s), %u CON exchanges per session, concurrency "
-                "%u\n",
-                o->server, io_name(o->io), (unsigned)o->exchanges, (unsigned)o->concurrency);
+                "lwm2m-bench: ping against %s (%s, io %s), %u CON exchanges per session, "
+                "concurrency %u\n",
+                o->server, o->psk ? "DTLS PSK, a full handshake per session" : "NoSec",
+                io_name(o->io), (unsigned)o->exchanges, (unsigned)o->concurrency);
     fprintf(f,
             "%-14s %llu started, %llu completed, %llu failed in %.2f s: %.1f %s/s (peak %u in "
             "flight)\n",
@@ -127,8 +128,9 @@ void bench_report_text(FILE *f, const bench_result *r)
             (unsigned)s->peak_in_flight);
     if (s->completed > 0) {
         text_latency(f, "latency ms", &s->latency,
-                     boot ? "Bootstrap-Request sent .. Finish answered"
-                          : "first request .. last answer");
+                     boot     ? "Bootstrap-Request sent .. Finish answered"
+                     : o->psk ? "session opened (handshake started) .. last answer"
+                              : "session opened .. last answer");
         fprintf(f, "%-14s %.2f per %s (min %u, max %u)\n", "exchanges",
                 (double)s->exchanges / (double)s->completed, boot ? "bootstrap" : "session",
                 (unsigned)s->exchanges_min, (unsigned)s->exchanges_max);

@@ -3,9 +3,10 @@
 # 127.0.0.1: seed (NoSec, PSK, and endpoints whose server account is the running lwm2m-server),
 # a NoSec storm of 300 bootstraps over 200 endpoints with a fifth of single-server clients
 # (each refuses the primary plan once with 4.06, then the fallback succeeds), 50 DTLS PSK
-# bootstraps, 100 ping sessions, 20 bootstraps followed by Register + De-register. Asserts the
-# counts of the --json reports (no timing), the failure causes of wrong credentials and
-# unknown endpoints, and the PSK derivation in the store.
+# bootstraps, 100 ping sessions, ping --psk against `responder --dtls-listen` (derived keys,
+# then a fixed --psk-key on both sides, the same and a different one), 20 bootstraps followed
+# by Register + De-register. Asserts the counts of the --json reports (no timing), the failure
+# causes of wrong credentials and unknown endpoints, and the PSK derivation in the store.
 # Then the same over `--io udp` (plain sockets, our own CoAP), against that server and against
 # one with `--io libcoap`: the storm's counts must be the same; through a relay that drops each
 # client's first Bootstrap-Request and its first answers to Delete and Finish, both transports
@@ -130,6 +131,57 @@ out=$("$bench" ping --server "coap://127.0.0.1:$rport" --count 100 --concurrency
   --server-pid "$resp_pid" --json --quiet)
 expect "ping exit status" $? 0
 expect "ping counts" "$(field "$out" '[d["mode"],d["completed"],d["failed"],d["exchanges"]["total"],d["exchanges_per_session"]]')" '["ping",100,0,600,6]'
+
+# ping --psk: a fresh DTLS PSK session per ping session against `responder --dtls-listen`
+# (any identity, its key derived from the name as the storm's), beside a NoSec listener; then
+# fixed keys (--psk-key) on both sides, the same and different.
+"$bench" ping --server coap://127.0.0.1:1 --psk-key 0011 2>/dev/null; expect "ping --psk-key without --psk" $? 2
+"$bench" --server coaps://127.0.0.1:1 --psk --psk-key 0011 2>/dev/null; expect "storm --psk-key" $? 2
+"$bench" ping --server coaps://127.0.0.1:1 --psk --psk-key 001 2>/dev/null; expect "ping --psk-key odd hex" $? 2
+"$bench" responder --psk-key 0011 2>/dev/null; expect "responder --psk-key without --dtls-listen" $? 2
+"$bench" responder --io udp --dtls-listen 127.0.0.1:0 2>/dev/null; expect "responder --io udp --dtls-listen" $? 2
+"$bench" responder --listen 127.0.0.1:0 --dtls-listen 127.0.0.1:0 2>"$work/responder-dtls.log" &
+dresp_pid=$!
+pids+=("$dresp_pid")
+wait_for 50 grep -q "listening on coap:" "$work/responder-dtls.log" || { cat "$work/responder-dtls.log"; exit 1; }
+dport=$(sed -n 's/.*coaps:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/responder-dtls.log")
+dport_nosec=$(sed -n 's/.*coap:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/responder-dtls.log")
+out=$("$bench" ping --psk --server "coaps://127.0.0.1:$dport" --count 50 --concurrency 10 \
+  --server-pid "$dresp_pid" --json --quiet)
+expect "ping --psk exit status" $? 0
+expect "ping --psk counts" "$(field "$out" '[d["security"],d["completed"],d["failed"],d["exchanges"]["total"],d["exchanges_per_session"]]')" '["psk",50,0,50,1]'
+expect "ping --psk responder sampled" "$(field "$out" '[d["servers"][0]["readable"],d["latency_ms"]["count"]]')" "[true,50]"
+out=$("$bench" ping --psk --server "coaps://127.0.0.1:$dport" --count 10 --concurrency 5 --exchanges 3 --json --quiet)
+expect "ping --psk --exchanges 3" "$(field "$out" '[d["completed"],d["failed"],d["exchanges"]["total"]]')" "[10,0,30]"
+out=$("$bench" ping --server "coap://127.0.0.1:$dport_nosec" --count 10 --exchanges 2 --json --quiet)
+expect "NoSec ping beside the DTLS listener" "$(field "$out" '[d["security"],d["completed"],d["failed"]]')" '["nosec",10,0]'
+kill "$dresp_pid"
+wait "$dresp_pid"
+expect "responder --dtls-listen stops cleanly" $? 0
+# 50 + 10 sessions of ping --psk, 50 + 30 requests, none unfinished.
+expect "responder --dtls-listen counts" "$(grep -c 'DTLS: 60 sessions: 60 with requests (80 answered), 0 without' "$work/responder-dtls.log")" 1
+
+"$bench" responder --dtls-listen 127.0.0.1:0 --psk-key 00112233445566778899aabbccddeeff \
+  2>"$work/responder-key.log" &
+kresp_pid=$!
+pids+=("$kresp_pid")
+wait_for 50 grep -q "listening on coaps:" "$work/responder-key.log" || { cat "$work/responder-key.log"; exit 1; }
+kport=$(sed -n 's/.*coaps:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/responder-key.log")
+out=$("$bench" ping --psk --psk-key 00112233445566778899aabbccddeeff --server "coaps://127.0.0.1:$kport" \
+  --count 20 --concurrency 5 --json --quiet)
+expect "ping --psk-key, the responder's key" "$? $(field "$out" '[d["completed"],d["failed"]]')" "0 [20,0]"
+# A different key: DTLS drops what does not decrypt, so each handshake times out.
+out=$("$bench" ping --psk --psk-key ffeeddccbbaa99887766554433221100 --server "coaps://127.0.0.1:$kport" \
+  --count 3 --concurrency 3 --timeout 2 --json 2>"$work/ping-wrong-key.log")
+expect "ping --psk-key, another key: exit status" $? 1
+expect "ping --psk-key, another key: counts" "$(field "$out" '[d["completed"],d["failed"],d["failures"]["dtls-handshake"]]')" "[0,3,3]"
+expect "ping --psk-key, another key: cause on stderr" "$(grep -c 'ping-[0-9] failed: dtls-handshake: not done within 2 s (DTLS handshake unfinished' "$work/ping-wrong-key.log")" 3
+# The storm's derived key against the responder's fixed one fails alike.
+out=$("$bench" ping --psk --server "coaps://127.0.0.1:$kport" --count 2 --concurrency 2 --timeout 2 --json --quiet)
+expect "ping --psk (derived key) against --psk-key" "$? $(field "$out" '[d["completed"],d["failures"]["dtls-handshake"]]')" "1 [0,2]"
+kill "$kresp_pid"
+wait "$kresp_pid"
+expect "responder --psk-key counts" "$(grep -c 'DTLS: 25 sessions: 20 with requests (20 answered), 5 without' "$work/responder-key.log")" 1
 
 # Bootstrap, then Register with the account written and De-register.
 out=$("$bench" --server "coap://127.0.0.1:$coap" --prefix reg- --endpoints 20 --count 20 \
