@@ -1,10 +1,10 @@
 /* lwm2m-client: the reference LwM2M client daemon. It runs client-initiated bootstrap
  * (Bootstrap-Request after the hold-off, back-off with jitter), serves the Bootstrap interface
  * on its CoAP port (also 1.0-style server-initiated: commands without a request), persists each
- * configuration a successful Finish accepts, then registers with every NoSec server account
- * (Update before the lifetime ends, De-register on SIGTERM), serves the servers' DM requests and
- * their observations (notifications per pmin/pmax/gt/lt/st; Current Time /3/0/13 follows the
- * system clock). */
+ * configuration a successful Finish accepts, then registers with every server account (NoSec,
+ * DTLS with PSK, RPK or certificates; Update before the lifetime ends, De-register on SIGTERM),
+ * serves the servers' DM requests and their observations (notifications per pmin/pmax/gt/lt/st;
+ * Current Time /3/0/13 follows the system clock). */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include "lwm2m/dm_client.h"
 #include "lwm2m/coap_code.h"
 #include "lwm2m/consistency.h"
+#include "lwm2m/der.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model.h"
 #include "lwm2m/objdef.h"
@@ -46,7 +47,8 @@ typedef struct server_link {
     coap_session_t *session;
     uint8_t token[8];
     size_t token_len;
-    int pending; /* REG_* in flight */
+    int pending;         /* REG_* in flight */
+    bool session_failed; /* DTLS handshake failed: a new session for the next attempt */
     bool registered;
     bool disabled;
     char location[128]; /* "/rd/5a3f" */
@@ -73,6 +75,7 @@ typedef struct client_app {
     coap_context_t *ctx;
     const char *version;
     coap_session_t *bs_session;
+    bool bs_session_failed; /* DTLS handshake failed: a new session for the next attempt */
     uint8_t req_token[8];
     size_t req_token_len;
     bool request_pending;
@@ -121,45 +124,71 @@ static int64_t now_ms(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: " PROG " --endpoint NAME --state FILE [options]\n"
-               "\n"
-               "LwM2M client daemon. With no LwM2M Server account it sends a Bootstrap-Request\n"
-               "(POST /bs?ep=NAME&pct=110) to its Bootstrap-Server account after the Client Hold\n"
-               "Off Time, retrying with exponential back-off and jitter. It serves the Bootstrap\n"
-               "interface while that bootstrap runs (or, with --legacy-bootstrap, whenever a\n"
-               "Bootstrap Server sends commands), then\n"
-               "registers with its LwM2M Servers (NoSec or PSK; Update before the lifetime ends,\n"
-               "De-register on SIGTERM/SIGINT) and serves their requests (Read, Write, Discover,\n"
-               "Write-Attributes, Execute, Create, Delete; Execute /1/x/9 starts a new\n"
-               "bootstrap) and observations (GET with Observe: CON notifications as the\n"
-               "pmin/pmax/gt/lt/st attributes say, at most 1024 bytes each; /3/0/13 is the\n"
-               "system clock). Bootstrap operations:\n"
-               "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
-               "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
-               "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
-               "\n"
-               "  -e, --endpoint NAME        endpoint client name (required)\n"
-               "  -s, --state FILE           configuration file, created on first success\n"
-               "                             (required); loaded at start when it exists\n"
-               "  -b, --bootstrap URI        factory Bootstrap-Server account (coap://host:port)\n"
-               "                             used when FILE does not exist yet\n"
-               "  -p, --local-port N         UDP port to listen on (default 56830; 0: any)\n"
-               "      --listen ADDR          IPv4 address to listen on (default 127.0.0.1)\n"
-               "      --single-server        hold at most one LwM2M Server account\n"
-               "      --no-acl               no Access Control object (/2)\n"
-               "      --lwm2m-version V      1.0, 1.1 (default) or 1.2\n"
-               "      --bootstrap-pack       (1.2) ask for a Bootstrap-Pack (GET /bspack) first,\n"
-               "                             falling back to a Bootstrap-Request\n"
-               "      --finish-timeout S     give up a bootstrap when no command or Finish came\n"
-               "                             for S seconds (default 247, EXCHANGE_LIFETIME)\n"
-               "      --legacy-bootstrap     also accept bootstrap commands that arrive without a\n"
-               "                             Bootstrap-Request (LwM2M 1.0 server-initiated\n"
-               "                             bootstrap; only on a trusted network)\n"
-               "  -v, --verbose              log every request\n"
-               "  -h, --help                 this help\n"
-               "\n"
-               "Exit status: 0 after SIGTERM/SIGINT, 1 on a bad state file or start-up error,\n"
-               "2 on bad options.\n");
+    fprintf(f,
+            "Usage: " PROG " --endpoint NAME --state FILE [options]\n"
+            "\n"
+            "LwM2M client daemon. With no LwM2M Server account it sends a Bootstrap-Request\n"
+            "(POST /bs?ep=NAME&pct=110) to its Bootstrap-Server account after the Client Hold\n"
+            "Off Time, retrying with exponential back-off and jitter. It serves the Bootstrap\n"
+            "interface while that bootstrap runs (or, with --legacy-bootstrap, whenever a\n"
+            "Bootstrap Server sends commands), then\n"
+            "registers with its LwM2M Servers (NoSec, or DTLS with PSK, RPK or certificates as\n"
+            "their Security instances say; Update before the lifetime ends, De-register on\n"
+            "SIGTERM/SIGINT) and serves their requests (Read, Write, Discover,\n"
+            "Write-Attributes, Execute, Create, Delete; Execute /1/x/9 starts a new\n"
+            "bootstrap) and observations (GET with Observe: CON notifications as the\n"
+            "pmin/pmax/gt/lt/st attributes say, at most 1024 bytes each; /3/0/13 is the\n"
+            "system clock). Bootstrap operations:\n"
+            "Bootstrap-Write, -Delete, -Discover, -Read and -Finish are applied to a working\n"
+            "copy of the configuration; Finish checks it and answers 2.04 (the configuration\n"
+            "is then saved atomically to FILE) or 4.06 with the failed rule.\n"
+            "\n"
+            "  -e, --endpoint NAME        endpoint client name (required)\n"
+            "  -s, --state FILE           configuration file, created on first success\n"
+            "                             (required); loaded at start when it exists\n"
+            "  -b, --bootstrap URI        factory Bootstrap-Server account (coap://host:port,\n"
+            "                             coaps:// with one of the credentials below) used\n"
+            "                             when FILE does not exist yet\n"
+            "      --psk-identity ID      its DTLS PSK identity (text) ...\n"
+            "      --psk-key HEX          ... and key (1 to 64 bytes as hex): PSK mode\n"
+            "      --bs-key FILE          own private key for RPK or certificate mode (PKCS#8,\n"
+            "                             SEC1 or PKCS#1; DER or PEM)\n"
+            "      --bs-server-public-key FILE\n"
+            "                             the Bootstrap Server's public key\n"
+            "                             (SubjectPublicKeyInfo, DER or PEM): RPK mode; the\n"
+            "                             handshake accepts no other key\n"
+            "      --bs-public-key FILE   own public key (RPK mode; default: the one --bs-key\n"
+            "                             carries)\n"
+            "      --bs-cert FILE         own X.509 certificate (DER or PEM): certificate mode\n"
+            "      --bs-server-cert FILE  the Bootstrap Server's certificate, or its CA with\n"
+            "                             --bs-cert-usage 0 or 2 (DER or PEM)\n"
+            "      --bs-cert-usage N      Certificate Usage /0/0/15: 0 CA constraint, 1 service\n"
+            "                             certificate constraint, 2 trust anchor assertion, 3\n"
+            "                             domain-issued certificate (default: the server's\n"
+            "                             certificate must equal --bs-server-cert)\n"
+            "      --bs-sni NAME          SNI /0/0/14 (default: the URI's host when a name)\n"
+            "  -p, --local-port N         UDP port to listen on (default 56830; 0: any)\n"
+            "      --listen ADDR          IPv4 address to listen on (default 127.0.0.1)\n"
+            "      --single-server        hold at most one LwM2M Server account\n"
+            "      --no-acl               no Access Control object (/2)\n"
+            "      --lwm2m-version V      1.0, 1.1 (default) or 1.2\n"
+            "      --bootstrap-pack       (1.2) ask for a Bootstrap-Pack (GET /bspack) first,\n"
+            "                             falling back to a Bootstrap-Request\n"
+            "      --finish-timeout S     give up a bootstrap when no command or Finish came\n"
+            "                             for S seconds (default 247, EXCHANGE_LIFETIME)\n"
+            "      --legacy-bootstrap     also accept bootstrap commands that arrive without a\n"
+            "                             Bootstrap-Request (LwM2M 1.0 server-initiated\n"
+            "                             bootstrap; only on a trusted network)\n"
+            "  -v, --verbose              log every request\n"
+            "  -h, --help                 this help\n"
+            "\n"
+            "Server accounts in RPK (1) or certificate (2) mode connect with /0/x/3 (own public\n"
+            "key or certificate), /0/x/5 (private key) and /0/x/4 (the server's public key,\n"
+            "certificate or CA, per Certificate Usage /0/x/15); /0/x/14 is the SNI. A refused\n"
+            "handshake is logged with its cause.\n"
+            "\n"
+            "Exit status: 0 after SIGTERM/SIGINT, 1 on a bad state file or start-up error,\n"
+            "2 on bad options.\n");
 }
 
 /* Objects 0, 1, 3 and, unless the client has no Access Control, 2. */
@@ -201,26 +230,61 @@ static int set_device(lwm2m_model *m, const char *endpoint)
     return 0;
 }
 
-/* The factory Bootstrap-Server account at /0/0: NoSec, or PSK when a key is given. */
-static int factory_bootstrap(lwm2m_model *m, const char *bs_uri, const char *psk_identity,
-                             const uint8_t *psk_key, size_t key_len)
+/* A DER file of the factory credentials (PEM decoded). */
+typedef struct der_file {
+    uint8_t data[8192];
+    size_t len;
+} der_file;
+
+/* The security of the factory Bootstrap-Server account, from the options. */
+typedef struct factory_security {
+    int mode; /* lwm2m_security_mode */
+    const char *psk_identity;
+    uint8_t psk_key[64];
+    size_t psk_key_len;
+    der_file own;       /* /0/0/3: own SubjectPublicKeyInfo (RPK) or certificate */
+    der_file key;       /* /0/0/5 */
+    der_file server;    /* /0/0/4 */
+    int64_t cert_usage; /* /0/0/15; -1: not given */
+    const char *sni;    /* /0/0/14, or NULL */
+} factory_security;
+
+static int set_opaque(lwm2m_model *m, lwm2m_path p, const void *data, size_t len)
+{
+    lwm2m_value v = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, data, len);
+    return lwm2m_model_set(m, &p, &v);
+}
+
+/* The factory Bootstrap-Server account at /0/0: NoSec, PSK, RPK or certificate mode. */
+static int factory_bootstrap(lwm2m_model *m, const char *bs_uri, const factory_security *sec)
 {
     if (bs_uri == NULL)
         return 0;
-    bool psk = psk_key != NULL;
     lwm2m_value yes = lwm2m_value_bool(true);
-    lwm2m_value mode = lwm2m_value_int(psk ? LWM2M_SECURITY_PSK : LWM2M_SECURITY_NOSEC);
+    lwm2m_value mode = lwm2m_value_int(sec->mode);
     lwm2m_path p1 = lwm2m_path_res(0, 0, 1), p2 = lwm2m_path_res(0, 0, 2);
     if (set_str(m, lwm2m_path_res(0, 0, 0), bs_uri) != LWM2M_OK ||
         lwm2m_model_set(m, &p1, &yes) != LWM2M_OK || lwm2m_model_set(m, &p2, &mode) != LWM2M_OK)
         return -1;
-    if (psk) {
-        lwm2m_value id = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, psk_identity, strlen(psk_identity));
-        lwm2m_value key = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, psk_key, key_len);
-        lwm2m_path p3 = lwm2m_path_res(0, 0, 3), p5 = lwm2m_path_res(0, 0, 5);
-        if (lwm2m_model_set(m, &p3, &id) != LWM2M_OK || lwm2m_model_set(m, &p5, &key) != LWM2M_OK)
-            return -1;
-    }
+    if (sec->mode == LWM2M_SECURITY_PSK)
+        return set_opaque(m, lwm2m_path_res(0, 0, 3), sec->psk_identity,
+                          strlen(sec->psk_identity)) != LWM2M_OK ||
+                       set_opaque(m, lwm2m_path_res(0, 0, 5), sec->psk_key, sec->psk_key_len) !=
+                           LWM2M_OK
+                   ? -1
+                   : 0;
+    if (sec->mode != LWM2M_SECURITY_RPK && sec->mode != LWM2M_SECURITY_CERTIFICATE)
+        return 0;
+    if (set_opaque(m, lwm2m_path_res(0, 0, 3), sec->own.data, sec->own.len) != LWM2M_OK ||
+        set_opaque(m, lwm2m_path_res(0, 0, 4), sec->server.data, sec->server.len) != LWM2M_OK ||
+        set_opaque(m, lwm2m_path_res(0, 0, 5), sec->key.data, sec->key.len) != LWM2M_OK)
+        return -1;
+    lwm2m_path p15 = lwm2m_path_res(0, 0, 15);
+    lwm2m_value usage = lwm2m_value_uint((uint64_t)sec->cert_usage);
+    if (sec->cert_usage >= 0 && lwm2m_model_set(m, &p15, &usage) != LWM2M_OK)
+        return -1;
+    if (sec->sni != NULL && set_str(m, lwm2m_path_res(0, 0, 14), sec->sni) != LWM2M_OK)
+        return -1;
     return 0;
 }
 
@@ -266,20 +330,42 @@ static void schedule_retry(client_app *app, const char *why)
     logf_("bootstrap: %s; next Bootstrap-Request in %.1f s", why, (double)delay / 1000.0);
 }
 
-/* PSK identity and key of a Security instance (NULL/0 when absent or not PSK mode). */
-static void psk_of(const lwm2m_model *m, uint16_t sec_iid, lwm2m_bytes *identity, lwm2m_bytes *key)
+/* The credentials a Security instance gives its link (borrowing from the model). */
+static lwm2m_net_credentials credentials_of(const lwm2m_model *m, uint16_t sec_iid)
 {
-    int64_t mode = -1;
-    lwm2m_path mp = lwm2m_path_res(0, sec_iid, 2), ip = lwm2m_path_res(0, sec_iid, 3);
-    lwm2m_path kp = lwm2m_path_res(0, sec_iid, 5);
-    identity->ptr = key->ptr = NULL;
-    identity->len = key->len = 0;
-    if (lwm2m_model_get_int(m, &mp, &mode) != LWM2M_OK || mode != LWM2M_SECURITY_PSK ||
-        lwm2m_model_get_bytes(m, &ip, identity) != LWM2M_OK ||
-        lwm2m_model_get_bytes(m, &kp, key) != LWM2M_OK) {
-        identity->ptr = key->ptr = NULL;
-        identity->len = key->len = 0;
-    }
+    int64_t mode = LWM2M_SECURITY_NOSEC;
+    lwm2m_path mp = lwm2m_path_res(0, sec_iid, 2);
+    lwm2m_model_get_int(m, &mp, &mode);
+    lwm2m_net_credentials c = lwm2m_net_credentials_init((int)mode, sec_iid);
+    lwm2m_path p3 = lwm2m_path_res(0, sec_iid, 3), p4 = lwm2m_path_res(0, sec_iid, 4);
+    lwm2m_path p5 = lwm2m_path_res(0, sec_iid, 5), p13 = lwm2m_path_res(0, sec_iid, 13);
+    lwm2m_path p14 = lwm2m_path_res(0, sec_iid, 14), p15 = lwm2m_path_res(0, sec_iid, 15);
+    if (mode == LWM2M_SECURITY_NOSEC)
+        return c;
+    lwm2m_model_get_bytes(m, &p3, &c.own);
+    lwm2m_model_get_bytes(m, &p5, &c.secret);
+    if (mode == LWM2M_SECURITY_PSK)
+        return c;
+    lwm2m_model_get_bytes(m, &p4, &c.server);
+    lwm2m_model_get_int(m, &p13, &c.matching_type);
+    lwm2m_model_get_int(m, &p15, &c.cert_usage);
+    lwm2m_model_get_bytes(m, &p14, &c.sni);
+    return c;
+}
+
+/* Why a DTLS session failed, for the log: this side's refusal, what the handshake required of
+ * the server (RPK, certificates), or NULL (PSK: the key did not match, or no answer). */
+static const char *dtls_failure(const coap_session_t *s, char *buf, size_t cap)
+{
+    const char *refusal = lwm2m_net_session_refusal(s);
+    const char *requirement = lwm2m_net_session_requirement(s);
+    if (refusal != NULL)
+        snprintf(buf, cap, "DTLS handshake refused: %s", refusal);
+    else if (requirement != NULL)
+        snprintf(buf, cap, "DTLS handshake failed (%s)", requirement);
+    else
+        return NULL;
+    return buf;
 }
 
 /* The Bootstrap-Server account's URI, NUL-terminated into buf, or NULL; *iid its instance. */
@@ -309,13 +395,18 @@ static void send_bootstrap_request(client_app *app)
         app->need_bootstrap = false;
         return;
     }
+    if (app->bs_session != NULL && app->bs_session_failed) {
+        lwm2m_net_session_release(app->bs_session);
+        app->bs_session = NULL;
+    }
+    app->bs_session_failed = false;
     if (app->bs_session == NULL) {
-        lwm2m_bytes id, key;
-        psk_of(app->model, bs_iid, &id, &key);
-        app->bs_session =
-            lwm2m_net_session_for_uri(app->ctx, uri, id.ptr, id.len, key.ptr, key.len);
+        lwm2m_net_credentials cred = credentials_of(app->model, bs_iid);
+        char why[200], msg[260];
+        app->bs_session = lwm2m_net_session_for_uri(app->ctx, uri, &cred, why, sizeof why);
         if (app->bs_session == NULL) {
-            schedule_retry(app, "cannot reach the Bootstrap-Server URI");
+            snprintf(msg, sizeof msg, "cannot reach the Bootstrap-Server URI: %s", why);
+            schedule_retry(app, msg);
             return;
         }
     }
@@ -424,7 +515,7 @@ static void release_servers(client_app *app)
     end_observations(app, 0, "server accounts reloaded");
     for (size_t i = 0; i < app->n_servers; i++)
         if (app->servers[i].session != NULL)
-            coap_session_release(app->servers[i].session);
+            lwm2m_net_session_release(app->servers[i].session);
     app->n_servers = 0;
 }
 
@@ -463,9 +554,8 @@ static void start_registration(client_app *app)
             l->retry_timer_s = 1;
         if (l->retry_timer_s > 86400)
             l->retry_timer_s = 86400;
-        if (accounts[i].security_mode != LWM2M_SECURITY_NOSEC &&
-            accounts[i].security_mode != LWM2M_SECURITY_PSK) {
-            /* The consistency check accepted it; RPK and certificates are issue 7. */
+        if (accounts[i].security_mode == LWM2M_SECURITY_EST) {
+            /* The consistency check accepted it for a client declaring EST; this one does not. */
             logf_("registration: SSID %u uses security mode %lld, which this daemon does not "
                   "connect with yet; not registering",
                   (unsigned)accounts[i].ssid, (long long)accounts[i].security_mode);
@@ -522,13 +612,18 @@ static void server_retry(client_app *app, server_link *l, const char *why)
 
 static void send_registration(client_app *app, server_link *l, int kind)
 {
+    if (l->session != NULL && l->session_failed) {
+        lwm2m_net_session_release(l->session);
+        l->session = NULL;
+    }
+    l->session_failed = false;
     if (l->session == NULL) {
-        lwm2m_bytes id, key;
-        psk_of(app->model, l->account.security_iid, &id, &key);
-        l->session =
-            lwm2m_net_session_for_uri(app->ctx, l->account.uri, id.ptr, id.len, key.ptr, key.len);
+        lwm2m_net_credentials cred = credentials_of(app->model, l->account.security_iid);
+        char why[200], msg[260];
+        l->session = lwm2m_net_session_for_uri(app->ctx, l->account.uri, &cred, why, sizeof why);
         if (l->session == NULL) {
-            server_retry(app, l, "cannot reach the server URI");
+            snprintf(msg, sizeof msg, "cannot reach the server URI: %s", why);
+            server_retry(app, l, msg);
             return;
         }
     }
@@ -675,16 +770,23 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
         on_notification_failed(app, session, sent, reason);
         return;
     }
+    /* A failed handshake: released (not here, inside libcoap's loop) before the next try. */
+    char failure[300];
+    const char *dtls =
+        reason == COAP_NACK_TLS_FAILED ? dtls_failure(session, failure, sizeof failure) : NULL;
     server_link *l = sent ? link_of(app, sent) : NULL;
     if (l != NULL) {
+        l->session_failed |= reason == COAP_NACK_TLS_FAILED && l->session == session;
         if (l->pending == REG_DEREGISTER) {
             l->pending = REG_IDLE;
             l->registered = false;
             return;
         }
-        server_retry(app, l, "no answer");
+        server_retry(app, l, dtls != NULL ? dtls : "no answer");
         return;
     }
+    if (reason == COAP_NACK_TLS_FAILED && session == app->bs_session)
+        app->bs_session_failed = true;
     if (sent == NULL || !is_our_request(app, sent))
         return;
     app->request_pending = false;
@@ -692,8 +794,13 @@ static void on_nack(coap_session_t *session, const coap_pdu_t *sent,
         app->pack_pending = false;
         app->pack_failed = true; /* next attempt: Bootstrap-Request */
     }
-    schedule_retry(app, reason == COAP_NACK_TOO_MANY_RETRIES ? "no answer from the Bootstrap Server"
-                                                             : "Bootstrap Server unreachable");
+    char why[340];
+    if (dtls != NULL)
+        snprintf(why, sizeof why, "Bootstrap Server: %s", dtls);
+    schedule_retry(app, dtls != NULL ? why
+                        : reason == COAP_NACK_TOO_MANY_RETRIES
+                            ? "no answer from the Bootstrap Server"
+                            : "Bootstrap Server unreachable");
 }
 
 static server_link *server_of_session(client_app *app, const coap_session_t *session)
@@ -961,9 +1068,11 @@ typedef struct options {
     const char *endpoint, *state_path, *bs_uri, *listen_addr, *version;
     int64_t port, finish_timeout_s;
     const char *psk_identity, *psk_key_hex;
+    /* files of the factory account's RPK and certificate credentials */
+    const char *bs_key, *bs_public_key, *bs_server_public_key, *bs_cert, *bs_server_cert;
+    const char *bs_cert_usage;
     bool single, no_acl, verbose, legacy, prefer_pack;
-    uint8_t psk_key[64];
-    size_t psk_key_len;
+    factory_security sec;
     struct in_addr ip;
 } options;
 
@@ -976,7 +1085,14 @@ enum {
     OPT_PSK_ID,
     OPT_PSK_KEY,
     OPT_PACK,
-    OPT_FINISH_TIMEOUT
+    OPT_FINISH_TIMEOUT,
+    OPT_BS_KEY,
+    OPT_BS_PUBLIC_KEY,
+    OPT_BS_SERVER_PUBLIC_KEY,
+    OPT_BS_CERT,
+    OPT_BS_SERVER_CERT,
+    OPT_BS_CERT_USAGE,
+    OPT_BS_SNI
 };
 
 /* One option into `o`: 0, or 2 with the message printed. */
@@ -1019,6 +1135,30 @@ static int take_option(void *ctx, int opt, const char *arg)
     case OPT_PACK:
         o->prefer_pack = true;
         return 0;
+    case OPT_BS_KEY:
+        o->bs_key = arg;
+        return 0;
+    case OPT_BS_PUBLIC_KEY:
+        o->bs_public_key = arg;
+        return 0;
+    case OPT_BS_SERVER_PUBLIC_KEY:
+        o->bs_server_public_key = arg;
+        return 0;
+    case OPT_BS_CERT:
+        o->bs_cert = arg;
+        return 0;
+    case OPT_BS_SERVER_CERT:
+        o->bs_server_cert = arg;
+        return 0;
+    case OPT_BS_CERT_USAGE:
+        o->bs_cert_usage = arg;
+        if (lwm2m_app_parse_int(arg, 0, 3, &o->sec.cert_usage))
+            return 0;
+        fprintf(stderr, PROG ": bad --bs-cert-usage '%s' (0..3)\n", arg);
+        return 2;
+    case OPT_BS_SNI:
+        o->sec.sni = arg;
+        return 0;
     case OPT_FINISH_TIMEOUT:
         if (lwm2m_app_parse_int(arg, 1, 3600, &o->finish_timeout_s))
             return 0;
@@ -1036,6 +1176,130 @@ static int take_option(void *ctx, int opt, const char *arg)
     default:
         return 2;
     }
+}
+
+/* A DER or PEM file (the first PEM block) into f: 0, or 2 with the message printed. */
+static int read_der_file(const char *option, const char *path, der_file *f)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        fprintf(stderr, PROG ": %s %s: %s\n", option, path, strerror(errno));
+        return 2;
+    }
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text, fp);
+    bool too_big = n == sizeof text && fgetc(fp) != EOF;
+    fclose(fp);
+    if (too_big) {
+        fprintf(stderr, PROG ": %s %s: larger than %zu bytes\n", option, path, sizeof text);
+        return 2;
+    }
+    if (!lwm2m_der_is_pem((const uint8_t *)text, n)) {
+        if (n > sizeof f->data) {
+            fprintf(stderr, PROG ": %s %s: larger than %zu bytes\n", option, path, sizeof f->data);
+            return 2;
+        }
+        memcpy(f->data, text, n);
+        f->len = n;
+        return 0;
+    }
+    char label[64];
+    if (lwm2m_der_from_pem(text, n, label, sizeof label, f->data, sizeof f->data, &f->len) !=
+        LWM2M_OK) {
+        fprintf(stderr, PROG ": %s %s: unreadable PEM\n", option, path);
+        return 2;
+    }
+    return 0;
+}
+
+/* The factory account's RPK or certificate credentials, read and checked as the consistency
+ * check would (a pair of keys, certificates that parse): 0, or 2 with the message printed. */
+static int load_factory_keys(options *o)
+{
+    factory_security *sec = &o->sec;
+    bool rpk = sec->mode == LWM2M_SECURITY_RPK;
+    const char *why = NULL;
+    int rc;
+    lwm2m_private_key key;
+    lwm2m_public_key own;
+    if ((rc = read_der_file("--bs-key", o->bs_key, &sec->key)) != 0)
+        return rc;
+    if (lwm2m_der_private_key(sec->key.data, sec->key.len, &key, &why) != LWM2M_OK) {
+        fprintf(stderr, PROG ": --bs-key %s: not a PKCS#8, SEC1 or PKCS#1 private key: %s\n",
+                o->bs_key, why);
+        return 2;
+    }
+    if (rpk && o->bs_public_key == NULL) {
+        if (lwm2m_der_spki_of(&key, sec->own.data, sizeof sec->own.data, &sec->own.len) !=
+            LWM2M_OK) {
+            fprintf(stderr,
+                    PROG ": --bs-key %s does not carry its public key: give "
+                         "--bs-public-key\n",
+                    o->bs_key);
+            return 2;
+        }
+    } else if ((rc = read_der_file(rpk ? "--bs-public-key" : "--bs-cert",
+                                   rpk ? o->bs_public_key : o->bs_cert, &sec->own)) != 0) {
+        return rc;
+    }
+    lwm2m_certificate cert;
+    if (rpk ? lwm2m_der_public_key(sec->own.data, sec->own.len, &own, &why) != LWM2M_OK
+            : lwm2m_der_certificate(sec->own.data, sec->own.len, &cert, &why) != LWM2M_OK) {
+        fprintf(stderr, PROG ": %s %s: not %s: %s\n", rpk ? "--bs-public-key" : "--bs-cert",
+                rpk ? o->bs_public_key : o->bs_cert,
+                rpk ? "a SubjectPublicKeyInfo" : "an X.509 certificate", why);
+        return 2;
+    }
+    if (!rpk)
+        own = cert.public_key;
+    if ((why = lwm2m_der_key_mismatch(&key, &own)) != NULL) {
+        fprintf(stderr, PROG ": --bs-key %s is not the private key of %s: %s\n", o->bs_key,
+                rpk ? "the public key" : "--bs-cert", why);
+        return 2;
+    }
+    const char *server_opt = rpk ? "--bs-server-public-key" : "--bs-server-cert";
+    const char *server_path = rpk ? o->bs_server_public_key : o->bs_server_cert;
+    if ((rc = read_der_file(server_opt, server_path, &sec->server)) != 0)
+        return rc;
+    if (rpk ? lwm2m_der_public_key(sec->server.data, sec->server.len, &own, &why) != LWM2M_OK
+            : lwm2m_der_certificate(sec->server.data, sec->server.len, &cert, &why) != LWM2M_OK) {
+        fprintf(stderr, PROG ": %s %s: not %s: %s\n", server_opt, server_path,
+                rpk ? "a SubjectPublicKeyInfo" : "an X.509 certificate", why);
+        return 2;
+    }
+    return 0;
+}
+
+/* Which security the options give the factory account: 0, or 2 with the message printed. */
+static int factory_mode(options *o)
+{
+    bool psk = o->psk_identity != NULL || o->psk_key_hex != NULL;
+    bool rpk = o->bs_server_public_key != NULL || o->bs_public_key != NULL;
+    bool cert = o->bs_cert != NULL || o->bs_server_cert != NULL || o->bs_cert_usage != NULL;
+    if (psk + rpk + cert > 1) {
+        fprintf(stderr, PROG ": choose one of PSK (--psk-identity/--psk-key), RPK "
+                             "(--bs-server-public-key) or certificates (--bs-cert, "
+                             "--bs-server-cert) for the Bootstrap-Server account\n");
+        return 2;
+    }
+    if ((o->bs_key != NULL || o->sec.sni != NULL) && !rpk && !cert) {
+        fprintf(stderr, PROG ": --bs-key and --bs-sni need --bs-server-public-key (RPK) or "
+                             "--bs-cert and --bs-server-cert (certificates)\n");
+        return 2;
+    }
+    o->sec.mode = psk    ? LWM2M_SECURITY_PSK
+                  : rpk  ? LWM2M_SECURITY_RPK
+                  : cert ? LWM2M_SECURITY_CERTIFICATE
+                         : LWM2M_SECURITY_NOSEC;
+    if (rpk && (o->bs_key == NULL || o->bs_server_public_key == NULL)) {
+        fprintf(stderr, PROG ": RPK mode needs --bs-key and --bs-server-public-key\n");
+        return 2;
+    }
+    if (cert && (o->bs_key == NULL || o->bs_cert == NULL || o->bs_server_cert == NULL)) {
+        fprintf(stderr, PROG ": certificate mode needs --bs-cert, --bs-key and --bs-server-cert\n");
+        return 2;
+    }
+    return 0;
 }
 
 /* The options that go together, the endpoint name, the key, the addresses: 0, or 2 with the
@@ -1062,18 +1326,27 @@ static int check_options(options *o)
         fprintf(stderr, PROG ": --psk-identity and --psk-key go together\n");
         return 2;
     }
+    int rc = factory_mode(o);
+    if (rc != 0)
+        return rc;
     if (o->psk_key_hex != NULL) {
-        o->psk_key_len = lwm2m_app_parse_hex(o->psk_key_hex, o->psk_key, sizeof o->psk_key);
-        if (o->psk_key_len == 0 || *o->psk_identity == '\0') {
+        o->sec.psk_identity = o->psk_identity;
+        o->sec.psk_key_len =
+            lwm2m_app_parse_hex(o->psk_key_hex, o->sec.psk_key, sizeof o->sec.psk_key);
+        if (o->sec.psk_key_len == 0 || *o->psk_identity == '\0') {
             fprintf(stderr,
                     PROG ": bad --psk-key (1 to 64 bytes as hex) or empty --psk-identity\n");
             return 2;
         }
     }
-    uint8_t want_scheme = o->psk_key_hex ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
+    if ((o->sec.mode == LWM2M_SECURITY_RPK || o->sec.mode == LWM2M_SECURITY_CERTIFICATE) &&
+        (rc = load_factory_keys(o)) != 0)
+        return rc;
+    bool secure = o->sec.mode != LWM2M_SECURITY_NOSEC;
+    uint8_t want_scheme = secure ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
     if (o->bs_uri != NULL && lwm2m_uri_scheme(o->bs_uri, strlen(o->bs_uri)) != want_scheme) {
         fprintf(stderr, PROG ": bad --bootstrap '%s' (%s://host:port)\n", o->bs_uri,
-                o->psk_key_hex ? "coaps" : "coap");
+                secure ? "coaps" : "coap");
         return 2;
     }
     if (inet_pton(AF_INET, o->listen_addr, &o->ip) != 1) {
@@ -1081,6 +1354,23 @@ static int check_options(options *o)
         return 2;
     }
     return 0;
+}
+
+/* libcoap's log lines, prefixed like ours. */
+static void on_coap_log(coap_log_t level, const char *message)
+{
+    (void)level;
+    size_t n = strlen(message);
+    while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == ' '))
+        n--;
+    size_t skip = 0;
+    while (skip < n && (message[skip] == ' ' || message[skip] == '*'))
+        skip++;
+    /* GnuTLS's remark on a pinned end-entity certificate used as its own trust anchor
+     * (Certificate Usage 1 and 3): expected, not worth a line per handshake. */
+    if (strstr(message, "non-CA certificate in the trusted list") != NULL)
+        return;
+    fprintf(stderr, PROG ": libcoap: %.*s\n", (int)(n - skip), message + skip);
 }
 
 int main(int argc, char **argv)
@@ -1098,13 +1388,21 @@ int main(int argc, char **argv)
         {"psk-identity", required_argument, NULL, OPT_PSK_ID},
         {"psk-key", required_argument, NULL, OPT_PSK_KEY},
         {"bootstrap-pack", no_argument, NULL, OPT_PACK},
+        {"bs-key", required_argument, NULL, OPT_BS_KEY},
+        {"bs-public-key", required_argument, NULL, OPT_BS_PUBLIC_KEY},
+        {"bs-server-public-key", required_argument, NULL, OPT_BS_SERVER_PUBLIC_KEY},
+        {"bs-cert", required_argument, NULL, OPT_BS_CERT},
+        {"bs-server-cert", required_argument, NULL, OPT_BS_SERVER_CERT},
+        {"bs-cert-usage", required_argument, NULL, OPT_BS_CERT_USAGE},
+        {"bs-sni", required_argument, NULL, OPT_BS_SNI},
         {"finish-timeout", required_argument, NULL, OPT_FINISH_TIMEOUT},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    options o;
+    options o; /* with 24 KiB of key files: main's stack has room */
     memset(&o, 0, sizeof o);
+    o.sec.cert_usage = -1;
     o.listen_addr = "127.0.0.1";
     o.version = "1.1";
     o.port = 56830;
@@ -1133,8 +1431,7 @@ int main(int argc, char **argv)
     char err[300];
     rc = lwm2m_state_load(app.model, o.state_path, err, sizeof err);
     if (rc == LWM2M_ERR_NOT_FOUND) {
-        if (factory_bootstrap(app.model, o.bs_uri, o.psk_identity, o.psk_key_hex ? o.psk_key : NULL,
-                              o.psk_key_len) != 0) {
+        if (factory_bootstrap(app.model, o.bs_uri, &o.sec) != 0) {
             logf_("cannot set the factory configuration");
             goto done;
         }
@@ -1158,8 +1455,11 @@ int main(int argc, char **argv)
     }
     update_clock(&app);
     lwm2m_bs_client_config cfg = {
-        {o.single ? 1u : 0u, !o.no_acl, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
-         LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS},
+        {o.single ? 1u : 0u, !o.no_acl,
+         (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_RPK) |
+             (1u << LWM2M_SECURITY_CERTIFICATE) | (1u << LWM2M_SECURITY_NOSEC),
+         LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS, 1u << 0 /* exact match only */,
+         lwm2m_consistency_check_keys},
         o.version,
         strcmp(o.version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON,
         (int64_t)o.finish_timeout_s * 1000};
@@ -1175,7 +1475,9 @@ int main(int argc, char **argv)
     }
 
     coap_startup();
-    coap_set_log_level(o.verbose ? LOG_NOTICE : LOG_ERR);
+    /* Warnings too: GnuTLS's reasons for refusing a server's certificate come that way. */
+    coap_set_log_handler(on_coap_log);
+    coap_set_log_level(o.verbose ? LOG_NOTICE : LOG_WARNING);
     coap_address_t addr;
     coap_address_init(&addr);
     addr.addr.sin.sin_family = AF_INET;
@@ -1269,6 +1571,7 @@ int main(int argc, char **argv)
     status = 0;
 done:
     release_servers(&app);
+    lwm2m_net_session_release(app.bs_session);
     if (ctx != NULL)
         coap_free_context(ctx);
     lwm2m_app_signals_close(sfd, NULL);

@@ -97,6 +97,8 @@ typedef struct doc_entry {
     size_t id_len;
     uint8_t key[LWM2M_PSK_KEY_MAX];
     size_t key_len;
+    uint8_t public_key[LWM2M_PUBLIC_KEY_MAX];
+    size_t public_key_len;
 } doc_entry;
 
 static bool has_own_plans(const lwm2m_bs_config *cfg)
@@ -156,6 +158,9 @@ static int prepare(const bs_admin *a, const char *json, size_t len, doc_entry *d
         memcpy(d->id, cfg->psk_identity, d->id_len);
         d->key_len = cfg->psk_key_len;
         memcpy(d->key, cfg->psk_key, d->key_len);
+        d->public_key_len = cfg->public_key_len;
+        if (d->public_key_len > 0)
+            memcpy(d->public_key, cfg->public_key, d->public_key_len);
     } else {
         snprintf(d->match, sizeof d->match, "%s", cfg->match);
     }
@@ -181,6 +186,8 @@ static lwm2m_bs_entry entry_of(const doc_entry *d)
     e.psk_identity_len = d->id_len;
     e.psk_key = d->key_len > 0 ? d->key : NULL;
     e.psk_key_len = d->key_len;
+    e.public_key = d->public_key_len > 0 ? d->public_key : NULL;
+    e.public_key_len = d->public_key_len;
     return e;
 }
 
@@ -578,11 +585,11 @@ static int resolve_named(const bs_admin *a, const char *endpoint, const char *do
     if (rc == LWM2M_OK)
         rc = expand_template(a, own->template_name, tmpl, endpoint, doc, out, err, errlen);
     free(tmpl);
-    if (rc == LWM2M_OK && own->psk_identity_len > 0) {
-        memcpy((*out)->psk_identity, own->psk_identity, own->psk_identity_len);
-        (*out)->psk_identity_len = own->psk_identity_len;
-        memcpy((*out)->psk_key, own->psk_key, own->psk_key_len);
-        (*out)->psk_key_len = own->psk_key_len;
+    if (rc == LWM2M_OK && lwm2m_bs_config_copy_credentials(*out, own) != LWM2M_OK) {
+        lwm2m_app_errf(err, errlen, "out of memory");
+        lwm2m_bs_config_free(*out);
+        *out = NULL;
+        rc = LWM2M_ERR_NOMEM;
     }
     return rc;
 }
@@ -684,4 +691,45 @@ int bs_admin_lookup_identity(bs_admin *a, const uint8_t *id, size_t len, char **
     if (rc == LWM2M_ERR_NOT_FOUND && (id != NULL || len == 0) && (key == NULL || key_len != NULL))
         rc = identity_by_name(a, id, len, endpoint, key, key_len);
     return rc;
+}
+
+int bs_admin_lookup_public_key(bs_admin *a, const uint8_t *key, size_t len, char **endpoint)
+{
+    if (endpoint != NULL)
+        *endpoint = NULL;
+    if (a == NULL || a->store == NULL)
+        return LWM2M_ERR_INVALID;
+    return lwm2m_bs_store_find_public_key(a->store, key, len, endpoint);
+}
+
+int bs_admin_lookup_cn(bs_admin *a, const char *cn, char **endpoint)
+{
+    if (endpoint != NULL)
+        *endpoint = NULL;
+    if (a == NULL || a->store == NULL)
+        return LWM2M_ERR_INVALID;
+    return lwm2m_bs_store_cert_map_get(a->store, cn, endpoint);
+}
+
+static int visit_cert_map(void *ctx, const char *cn, const char *endpoint)
+{
+    array_ctx *c = ctx;
+    sb_str(&c->b, c->n++ == 0 ? "[\n" : ",\n");
+    sb_str(&c->b, "{\"cn\":");
+    sb_json_string(&c->b, cn);
+    sb_str(&c->b, ",\"endpoint\":");
+    sb_json_string(&c->b, endpoint);
+    sb_str(&c->b, "}");
+    return c->b.oom ? LWM2M_ERR_NOMEM : 0;
+}
+
+int bs_admin_cert_map_list(bs_admin *a, char **json)
+{
+    if (json != NULL)
+        *json = NULL;
+    if (a == NULL || a->store == NULL || json == NULL)
+        return LWM2M_ERR_INVALID;
+    array_ctx c = {{NULL, 0, 0, false}, 0, true};
+    int rc = lwm2m_bs_store_cert_map_list(a->store, visit_cert_map, &c);
+    return finish_array(&c, rc, json);
 }

@@ -20,7 +20,7 @@ typedef struct bs_admin {
 } bs_admin;
 
 /* Parses one document and stores it canonically, replacing one of the same kind and name:
- * an endpoint document (keyed by its endpoint, with its PSK credentials) or a template
+ * an endpoint document (keyed by its endpoint, with its PSK identity or RPK indexed) or a template
  * (keyed by its template name, with its match pattern). An endpoint document is validated
  * first (an inconsistent plan is refused with "plan N: <rule>: ..."), unless it only names
  * a template ("template" + "vars"); such a document may not have plans of its own. */
@@ -54,8 +54,8 @@ int bs_admin_export(bs_admin *a, char **json);
  * the template expanded with the document's "vars" (and ${endpoint}); or, with no document,
  * the first template in name order whose match pattern matches the name, expanded with
  * ${endpoint} only. Expanded configurations are validated like added ones. The result
- * carries the endpoint document's PSK credentials when it has some. LWM2M_ERR_NOT_FOUND
- * when nothing applies. */
+ * carries the endpoint document's credentials (PSK, RPK, X.509) when it has some.
+ * LWM2M_ERR_NOT_FOUND when nothing applies. */
 int bs_admin_resolve(bs_admin *a, const char *endpoint, lwm2m_bs_config **out, char *err,
                      size_t errlen);
 
@@ -65,5 +65,15 @@ int bs_admin_resolve(bs_admin *a, const char *endpoint, lwm2m_bs_config **out, c
  * {"identity": "${endpoint}", ...}) has exactly that identity. LWM2M_ERR_NOT_FOUND when none. */
 int bs_admin_lookup_identity(bs_admin *a, const uint8_t *id, size_t len, char **endpoint,
                              uint8_t *key, size_t *key_len);
+
+/* The endpoint whose document holds RPK `key` (lwm2m_bs_store_find_public_key; keys that
+ * only templates give are not indexed). LWM2M_ERR_NOT_FOUND when none. */
+int bs_admin_lookup_public_key(bs_admin *a, const uint8_t *key, size_t len, char **endpoint);
+
+/* The endpoint the cert map gives for certificate CN `cn`. LWM2M_ERR_NOT_FOUND when none. */
+int bs_admin_lookup_cn(bs_admin *a, const char *cn, char **endpoint);
+
+/* The cert map as a JSON array in CN order, one {"cn":..,"endpoint":..} per line. */
+int bs_admin_cert_map_list(bs_admin *a, char **json);
 
 #endif

@@ -56,6 +56,14 @@ static const command commands[] = {
     {"resolve", "NAME", 1, 1, false, true, "print the configuration an endpoint gets",
      "Prints the configuration endpoint NAME gets at a Bootstrap-Request: its document, or\n"
      "the template it names (or the first one whose match pattern fits NAME) expanded."},
+    {"cert-map", "add CN ENDPOINT|list|remove CN", 1, 3, false, true,
+     "map X.509 certificate CNs to endpoints",
+     "The cert map binds DTLS clients with a certificate (endpoints with \"x509\": {}) whose\n"
+     "subject CN is not the endpoint name: a certificate is accepted for an endpoint when\n"
+     "its CN is the endpoint's name or maps to it.\n"
+     "  add CN ENDPOINT   map CN to ENDPOINT (replacing its mapping)\n"
+     "  list              print the map: a JSON array of {\"cn\": ..., \"endpoint\": ...}\n"
+     "  remove CN         remove the mapping of CN (exit 3 when there is none)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -69,9 +77,12 @@ static void usage(FILE *f)
                "\n"
                "Commands:\n");
     for (size_t k = 0; k < N_COMMANDS; k++) {
-        char synopsis[40];
+        char synopsis[48];
         snprintf(synopsis, sizeof synopsis, "%s %s", commands[k].name, commands[k].args);
-        fprintf(f, "  %-26s %s\n", synopsis, commands[k].summary);
+        if (strlen(synopsis) > 26)
+            fprintf(f, "  %s\n  %-26s %s\n", synopsis, "", commands[k].summary);
+        else
+            fprintf(f, "  %-26s %s\n", synopsis, commands[k].summary);
     }
     fprintf(f, "\n"
                "Options (before or after COMMAND):\n"
@@ -86,7 +97,8 @@ static void usage(FILE *f)
                "and export: a JSON array with one element per line); messages on stderr.\n"
                "\n"
                "Exit status: 0 done; 1 the operation failed (invalid or inconsistent document,\n"
-               "store error); 2 usage error; 3 NAME not found (show, remove, resolve).\n");
+               "store error); 2 usage error; 3 NAME not found (show, remove, resolve, cert-map\n"
+               "remove).\n");
 }
 
 static void command_usage(FILE *f, const command *c)
@@ -274,6 +286,41 @@ static int run_resolve(bs_admin *a, const char *name, const char *where)
     return print_json(json);
 }
 
+static int run_cert_map(bs_admin *a, int nargs, char **args, const char *where)
+{
+    const char *action = args[0];
+    bool add = strcmp(action, "add") == 0, list = strcmp(action, "list") == 0,
+         remove = strcmp(action, "remove") == 0;
+    if ((!add && !list && !remove) || (add && nargs != 3) || (list && nargs != 1) ||
+        (remove && nargs != 2)) {
+        fprintf(stderr,
+                PROG ": %s: expected add CN ENDPOINT, list or remove CN (try config "
+                     "cert-map --help)\n",
+                where);
+        return EXIT_USAGE;
+    }
+    char err[512] = "";
+    int rc;
+    if (add) {
+        rc = lwm2m_bs_store_cert_map_put(a->store, args[1], args[2], err, sizeof err);
+        return rc == LWM2M_OK
+                   ? 0
+                   : failed(where, rc == LWM2M_ERR_NOT_FOUND ? LWM2M_ERR_INVALID : rc, err);
+    }
+    if (list) {
+        char *json = NULL;
+        rc = bs_admin_cert_map_list(a, &json);
+        return rc == LWM2M_OK ? print_json(json)
+                              : failed(where, rc, lwm2m_bs_store_last_error(a->store));
+    }
+    rc = lwm2m_bs_store_cert_map_remove(a->store, args[1]);
+    if (rc == LWM2M_ERR_NOT_FOUND) {
+        snprintf(err, sizeof err, "CN '%.255s' is not mapped", args[1]);
+        return failed(where, rc, err);
+    }
+    return rc == LWM2M_OK ? 0 : failed(where, rc, lwm2m_bs_store_last_error(a->store));
+}
+
 static int run_command(bs_admin *a, const command *c, const cli *o, int nargs, char **args,
                        const char *where)
 {
@@ -287,6 +334,8 @@ static int run_command(bs_admin *a, const command *c, const cli *o, int nargs, c
         return run_input_command(a, c, o, args[0], where);
     if (strcmp(c->name, "resolve") == 0)
         return run_resolve(a, args[0], where);
+    if (strcmp(c->name, "cert-map") == 0)
+        return run_cert_map(a, nargs, args, where);
     if (strcmp(c->name, "show") == 0) {
         if ((rc = bs_admin_show(a, kind, args[0], &json)) == LWM2M_OK)
             return print_json(json);

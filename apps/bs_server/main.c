@@ -39,11 +39,16 @@ static void usage(FILE *f)
             "(GET /bspack?ep=) from the per-endpoint configurations of the store: each session\n"
             "runs Bootstrap-Discover, Deletes, Writes and Finish; after a 4.06 it deletes what it\n"
             "wrote and tries the configuration's next fallback. One log line per session.\n"
+            "A client's DTLS credentials are bound to its endpoint (the configuration's psk,\n"
+            "rpk or x509, docs/bs-config.md; certificate CNs through `config cert-map`):\n"
+            "anything else gets 4.00 and a `security:` log line.\n"
             "\n"
             "  -l, --listen HOST:PORT       coap:// listener (default 127.0.0.1:5683)\n"
             "      --no-listen              no coap:// listener (DTLS only)\n"
-            "  -d, --dtls-listen HOST:PORT  coaps:// DTLS PSK listener (default: none; the\n"
-            "                               IANA port is 5684)\n"
+            "  -d, --dtls-listen HOST:PORT  coaps:// DTLS listener (default: none; the IANA\n"
+            "                               port is 5684): PSK clients, and with --cert/--key\n"
+            "                               or --rpk-key also RPK and X.509 "
+            "clients\n" LWM2M_APP_DTLS_OPTIONS_HELP
             "  -s, --store SPEC             sqlite:PATH (default sqlite:lwm2m-bs.db)\n"
             "  -H, --http HOST:PORT         HTTP JSON API (default: off; e.g. 127.0.0.1:8080)\n"
             "  -t, --session-timeout S      bound on a whole session (default 120)\n"
@@ -78,6 +83,18 @@ static int hook_identity(void *ctx, const uint8_t *id, size_t len, char **endpoi
 {
     app *a = ctx;
     return bs_admin_lookup_identity(&a->admin, id, len, endpoint, key, key_len);
+}
+
+static int hook_public_key(void *ctx, const uint8_t *key, size_t len, char **endpoint)
+{
+    app *a = ctx;
+    return bs_admin_lookup_public_key(&a->admin, key, len, endpoint);
+}
+
+static int hook_cn(void *ctx, const char *cn, char **endpoint)
+{
+    app *a = ctx;
+    return bs_admin_lookup_cn(&a->admin, cn, endpoint);
 }
 
 static char *hook_stats(void *ctx)
@@ -178,7 +195,7 @@ static int trigger_main(int argc, char **argv)
         goto done;
     lwm2m_bs_runtime_options ro = {
         .session_timeout_ms = timeout_s * 1000, .store = a.admin.store, .defs = a.admin.defs};
-    lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity};
+    lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity, hook_public_key, hook_cn};
     char err[300];
     a.runtime = lwm2m_bs_runtime_new(&ro, &hooks, err, sizeof err);
     if (a.runtime == NULL) {
@@ -323,6 +340,7 @@ int main(int argc, char **argv)
     lwm2m_ddf_set ddf = {0};
     lwm2m_objdef_list defs = {NULL, 0};
     bs_http *api = NULL;
+    lwm2m_net_pki *pki = NULL;
     int sfd = -1;
     char err[300];
     status = 1;
@@ -330,9 +348,19 @@ int main(int argc, char **argv)
      * was a tenth of the server's time. The loop flushes after every turn. */
     setvbuf(stderr, NULL, _IOFBF, 1 << 16);
     coap_startup();
-    coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_ERR);
+    /* Warnings: GnuTLS's refusals of client certificates become `security:` lines. */
+    coap_set_log_handler(lwm2m_net_log_handler);
+    coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_WARNING);
     if (open_admin(&a, o.l.store_spec, o.l.object_dir, &ddf, &defs) != 0)
         goto done;
+    if (o.l.cert != NULL || o.l.rpk_key != NULL) {
+        const lwm2m_net_pki_files files = {o.l.cert,     o.l.key,           o.l.rpk_key,
+                                           o.l.ca_files, o.l.ca_file_count, o.l.ca_dir};
+        if ((pki = lwm2m_net_pki_load(&files, err, sizeof err)) == NULL) {
+            fprintf(stderr, PROG ": %s\n", err);
+            goto done;
+        }
+    }
     if ((sfd = lwm2m_app_signals_open(NULL)) < 0) {
         fprintf(stderr, PROG ": cannot set up signals: %s\n", strerror(errno));
         goto done;
@@ -341,11 +369,12 @@ int main(int argc, char **argv)
                                    .libcoap_nosec = o.libcoap_nosec,
                                    .reuseport = o.workers > 1,
                                    .dtls_listen = o.l.dtls_listen,
+                                   .pki = pki,
                                    .session_timeout_ms = o.timeout_s * 1000,
                                    .verbose = o.l.verbose,
                                    .store = a.admin.store,
                                    .defs = a.admin.defs};
-    lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity};
+    lwm2m_bs_runtime_hooks hooks = {&a, hook_resolve, hook_identity, hook_public_key, hook_cn};
     a.runtime = lwm2m_bs_runtime_new(&ro, &hooks, err, sizeof err);
     if (a.runtime == NULL) {
         fprintf(stderr, PROG ": %s\n", err);
@@ -370,6 +399,13 @@ int main(int argc, char **argv)
                 lwm2m_bs_runtime_port(a.runtime, false), lwm2m_bs_runtime_port(a.runtime, true),
                 o.l.store_spec, http ? ", HTTP API on " : "", http ? http : "",
                 o.libcoap_nosec ? "libcoap" : "udp", (int)o.workers, o.workers > 1 ? "s" : "");
+    if (worker == 0 && pki != NULL) {
+        char what[2400];
+        lwm2m_net_pki_describe(pki, what, sizeof what);
+        fprintf(stderr,
+                PROG ": coaps also serves RPK and X.509 clients; the server presents its %s\n",
+                what);
+    }
     for (;;) {
         lwm2m_app_fdsets s;
         lwm2m_app_fdsets_init(&s, sfd);
@@ -393,6 +429,7 @@ done:
     stop_workers(workers, pids);
     bs_http_stop(api);
     lwm2m_bs_runtime_free(a.runtime);
+    lwm2m_net_pki_free(pki); /* after the runtime: libcoap used its buffers */
     if (a.admin.store != NULL)
         lwm2m_bs_store_close(a.admin.store);
     lwm2m_ddf_free(&ddf);

@@ -50,6 +50,25 @@ bool lwm2m_app_listen_option(lwm2m_app_listen_opts *o, int opt, const char *arg)
     case 'v':
         o->verbose = true;
         return true;
+    case LWM2M_APP_OPT_CERT:
+        o->cert = arg;
+        return true;
+    case LWM2M_APP_OPT_KEY:
+        o->key = arg;
+        return true;
+    case LWM2M_APP_OPT_RPK_KEY:
+        o->rpk_key = arg;
+        return true;
+    case LWM2M_APP_OPT_CA_FILE:
+        /* One too many is remembered as a count past the array: listen_check refuses it. */
+        if (o->ca_file_count < LWM2M_APP_CA_FILES_MAX)
+            o->ca_files[o->ca_file_count] = arg;
+        if (o->ca_file_count <= LWM2M_APP_CA_FILES_MAX)
+            o->ca_file_count++;
+        return true;
+    case LWM2M_APP_OPT_CA_DIR:
+        o->ca_dir = arg;
+        return true;
     default:
         return false;
     }
@@ -59,6 +78,21 @@ int lwm2m_app_listen_check(const char *prog, const lwm2m_app_listen_opts *o)
 {
     if (o->listen == NULL && o->dtls_listen == NULL) {
         fprintf(stderr, "%s: --no-listen needs --dtls-listen\n", prog);
+        return 2;
+    }
+    const char *bad = NULL;
+    if (o->ca_file_count > LWM2M_APP_CA_FILES_MAX)
+        bad = "at most 16 --ca-file";
+    else if ((o->cert != NULL) != (o->key != NULL))
+        bad = "--cert and --key go together";
+    else if (o->cert != NULL && o->rpk_key != NULL)
+        bad = "--rpk-key replaces --cert/--key (one server credential per listener)";
+    else if ((o->ca_file_count > 0 || o->ca_dir != NULL) && o->cert == NULL && o->rpk_key == NULL)
+        bad = "--ca-file/--ca-dir need --cert/--key or --rpk-key";
+    else if ((o->cert != NULL || o->rpk_key != NULL) && o->dtls_listen == NULL)
+        bad = "--cert/--rpk-key need --dtls-listen";
+    if (bad != NULL) {
+        fprintf(stderr, "%s: %s\n", prog, bad);
         return 2;
     }
     return 0;

@@ -286,29 +286,57 @@ static const char *store_error(const route *r)
     return e != NULL && e[0] != '\0' ? e : "store error";
 }
 
-/* PUT /api/security/{ep} {"pskIdentity": .., "pskKey": hex} */
+/* The credentials of a PUT /api/security/{ep} body: {"pskIdentity": .., "pskKey": hex},
+ * {"rpkPublicKey": hex of a SubjectPublicKeyInfo} or {"x509": true}. 0, or an HTTP status
+ * with `err`. */
+static unsigned security_body(const cJSON *root, const char *ep, lwm2m_sec_info *info, char *err,
+                              size_t errlen)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "pskIdentity");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(root, "pskKey");
+    const cJSON *rpk = cJSON_GetObjectItemCaseSensitive(root, "rpkPublicKey");
+    const cJSON *x509 = cJSON_GetObjectItemCaseSensitive(root, "x509");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "endpoint");
+    int members = (id != NULL) + (key != NULL) + (rpk != NULL) + (x509 != NULL) + (name != NULL);
+    bool psk = id != NULL || key != NULL;
+    if (!cJSON_IsObject(root) || (psk + (rpk != NULL) + (x509 != NULL)) != 1 ||
+        (psk && (!cJSON_IsString(id) || !cJSON_IsString(key))) ||
+        (rpk != NULL && !cJSON_IsString(rpk)) || (x509 != NULL && !cJSON_IsTrue(x509))) {
+        lwm2m_app_errf(err, errlen,
+                       "expected {\"pskIdentity\": TEXT, \"pskKey\": HEX}, "
+                       "{\"rpkPublicKey\": HEX} or {\"x509\": true}");
+        return MHD_HTTP_BAD_REQUEST;
+    }
+    if (name != NULL && (!cJSON_IsString(name) || strcmp(name->valuestring, ep) != 0)) {
+        lwm2m_app_errf(err, errlen, "the body's \"endpoint\" differs from '%s' in the URL", ep);
+        return MHD_HTTP_BAD_REQUEST;
+    }
+    if (cJSON_GetArraySize(root) != members) {
+        lwm2m_app_errf(err, errlen,
+                       "unknown member: expected pskIdentity and pskKey, "
+                       "rpkPublicKey or x509 only");
+        return MHD_HTTP_BAD_REQUEST;
+    }
+    int rc;
+    if (psk) {
+        rc = srv_security_fill(info, ep, id->valuestring, key->valuestring, err, errlen);
+    } else if (rpk != NULL) {
+        uint8_t spki[LWM2M_SEC_PUBLIC_KEY_MAX];
+        size_t len = lwm2m_app_parse_hex(rpk->valuestring, spki, sizeof spki);
+        rc = srv_security_fill_pki(info, ep, spki, len, false, err, errlen);
+    } else {
+        rc = srv_security_fill_pki(info, ep, NULL, 0, true, err, errlen);
+    }
+    return rc == LWM2M_OK ? 0 : MHD_HTTP_BAD_REQUEST;
+}
+
+/* PUT /api/security/{ep} */
 static enum MHD_Result put_security(const route *r, const char *ep)
 {
     cJSON *root = cJSON_ParseWithLength(r->q->in.text != NULL ? r->q->in.text : "", r->q->in.len);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "pskIdentity");
-    const cJSON *key = cJSON_GetObjectItemCaseSensitive(root, "pskKey");
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "endpoint");
     char err[512] = "";
-    unsigned status = 0;
     lwm2m_sec_info info;
-    if (!cJSON_IsObject(root) || !cJSON_IsString(id) || !cJSON_IsString(key)) {
-        lwm2m_app_errf(err, sizeof err, "expected {\"pskIdentity\": TEXT, \"pskKey\": HEX}");
-        status = MHD_HTTP_BAD_REQUEST;
-    } else if (name != NULL && (!cJSON_IsString(name) || strcmp(name->valuestring, ep) != 0)) {
-        lwm2m_app_errf(err, sizeof err, "the body's \"endpoint\" differs from '%s' in the URL", ep);
-        status = MHD_HTTP_BAD_REQUEST;
-    } else if (cJSON_GetArraySize(root) != 2 + (name != NULL)) {
-        lwm2m_app_errf(err, sizeof err, "unknown member: expected pskIdentity and pskKey only");
-        status = MHD_HTTP_BAD_REQUEST;
-    } else if (srv_security_fill(&info, ep, id->valuestring, key->valuestring, err, sizeof err) !=
-               LWM2M_OK) {
-        status = MHD_HTTP_BAD_REQUEST;
-    }
+    unsigned status = security_body(root, ep, &info, err, sizeof err);
     cJSON_Delete(root);
     if (status != 0)
         return reply_error(r->con, r->q, status, "%s", err);

@@ -36,12 +36,17 @@ static void usage(FILE *f)
                "Serves the LwM2M Registration interface (POST /rd) and manages the registered\n"
                "clients through an HTTP JSON API (docs/server-api.md): Read, Discover, Write,\n"
                "Write-Attributes, Execute, Create, Delete, Observe; registration changes and\n"
-               "notifications as Server-Sent Events on /api/events.\n"
+               "notifications as Server-Sent Events on /api/events. An endpoint with\n"
+               "credentials (`security add`) registers only over DTLS with them: its PSK\n"
+               "identity, its public key, or a certificate whose CN is its name or maps to it\n"
+               "(`security cert-map`); anything else gets 4.03 and a `security:` log line.\n"
                "\n"
                "  -l, --listen HOST:PORT       coap:// listener (default 127.0.0.1:5683)\n"
                "      --no-listen              no coap:// listener (DTLS only)\n"
-               "  -d, --dtls-listen HOST:PORT  coaps:// DTLS PSK listener (default: none; the\n"
-               "                               IANA port is 5684)\n"
+               "  -d, --dtls-listen HOST:PORT  coaps:// DTLS listener (default: none; the IANA\n"
+               "                               port is 5684): PSK clients, and with --cert/--key\n"
+               "                               or --rpk-key also RPK and X.509 "
+               "clients\n" LWM2M_APP_DTLS_OPTIONS_HELP
                "  -s, --store SPEC             credentials store, sqlite:PATH (default\n"
                "                               " SRV_DEFAULT_STORE "; may be the Bootstrap\n"
                "                               Server's file)\n"
@@ -86,13 +91,35 @@ static int hook_identity(void *ctx, const uint8_t *id, size_t len, char *endpoin
     return LWM2M_OK;
 }
 
-static int hook_has_credentials(void *ctx, const char *endpoint)
+static int hook_public_key(void *ctx, const uint8_t *key, size_t len, char *endpoint)
 {
     app *a = ctx;
     lwm2m_sec_info info;
-    /* A store error counts as "has credentials": refusing NoSec is the safe side. */
+    int rc = lwm2m_sec_store_find_public_key(a->store, key, len, &info);
+    if (rc == LWM2M_OK)
+        memcpy(endpoint, info.endpoint, strlen(info.endpoint) + 1);
+    return rc;
+}
+
+static int hook_cn(void *ctx, const char *cn, char *endpoint)
+{
+    app *a = ctx;
+    return lwm2m_sec_store_cert_map_get(a->store, cn, endpoint);
+}
+
+static int hook_credentials_of(void *ctx, const char *endpoint)
+{
+    app *a = ctx;
+    lwm2m_sec_info info;
     int rc = lwm2m_sec_store_get(a->store, endpoint, &info);
-    return rc == LWM2M_ERR_NOT_FOUND ? 0 : 1;
+    if (rc == LWM2M_ERR_NOT_FOUND)
+        return LWM2M_SRV_CREDS_NONE;
+    /* A store error counts as credentials nobody can present: refusing is the safe side. */
+    if (rc != LWM2M_OK)
+        return -1;
+    return info.mode == LWM2M_SEC_RPK    ? LWM2M_SRV_CREDS_RPK
+           : info.mode == LWM2M_SEC_X509 ? LWM2M_SRV_CREDS_X509
+                                         : LWM2M_SRV_CREDS_PSK;
 }
 
 static void hook_registration(void *ctx, lwm2m_rd_event event, const lwm2m_registration *reg)
@@ -205,13 +232,24 @@ int main(int argc, char **argv)
     app a = {NULL, NULL, NULL};
     lwm2m_ddf_set ddf = {0};
     lwm2m_objdef_list defs = {NULL, 0};
+    lwm2m_net_pki *pki = NULL;
     int sfd = -1;
     char err[300];
     status = 1;
     coap_startup();
-    coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_ERR);
+    /* Warnings: GnuTLS's refusals of client certificates become `security:` lines. */
+    coap_set_log_handler(lwm2m_net_log_handler);
+    coap_set_log_level(o.l.verbose ? LOG_NOTICE : LOG_WARNING);
     if (lwm2m_app_load_objects(PROG, NULL, o.l.object_dir, &ddf, &defs) != 0)
         goto out;
+    if (o.l.cert != NULL || o.l.rpk_key != NULL) {
+        const lwm2m_net_pki_files files = {o.l.cert,     o.l.key,           o.l.rpk_key,
+                                           o.l.ca_files, o.l.ca_file_count, o.l.ca_dir};
+        if ((pki = lwm2m_net_pki_load(&files, err, sizeof err)) == NULL) {
+            fprintf(stderr, PROG ": %s\n", err);
+            goto out;
+        }
+    }
     if (lwm2m_sec_store_open(o.l.store_spec, &a.store, err, sizeof err) != LWM2M_OK) {
         fprintf(stderr, PROG ": store %s: %s\n", o.l.store_spec, err);
         goto out;
@@ -223,11 +261,19 @@ int main(int argc, char **argv)
     /* The runtime waits as long as any call may (?timeout= up to the cap); each call's own
      * deadline, --request-timeout by default, is kept by the HTTP API, which then makes the
      * runtime forget the call. */
-    lwm2m_srv_options ro = {
-        o.l.listen, o.l.dtls_listen, (int64_t)SRV_HTTP_TIMEOUT_MAX_S * 1000, o.grace_s * 1000,
-        0,          o.l.verbose};
-    lwm2m_srv_hooks hooks = {&a, hook_identity, hook_has_credentials, hook_registration,
-                             hook_notify};
+    lwm2m_srv_options ro = {.listen = o.l.listen,
+                            .dtls_listen = o.l.dtls_listen,
+                            .pki = pki,
+                            .request_timeout_ms = (int64_t)SRV_HTTP_TIMEOUT_MAX_S * 1000,
+                            .grace_ms = o.grace_s * 1000,
+                            .verbose = o.l.verbose};
+    lwm2m_srv_hooks hooks = {.ctx = &a,
+                             .lookup_identity = hook_identity,
+                             .lookup_public_key = hook_public_key,
+                             .lookup_cn = hook_cn,
+                             .credentials_of = hook_credentials_of,
+                             .on_registration = hook_registration,
+                             .on_notify = hook_notify};
     a.runtime = lwm2m_srv_runtime_new(&ro, &hooks, err, sizeof err);
     if (a.runtime == NULL) {
         fprintf(stderr, PROG ": %s\n", err);
@@ -247,6 +293,11 @@ int main(int argc, char **argv)
     bound(coaps, sizeof coaps, o.l.dtls_listen, lwm2m_srv_runtime_port(a.runtime, true));
     bound(http, sizeof http, o.l.http, srv_http_port(a.http));
     srv_log("listening: coap=%s coaps=%s http=%s store=%s", coap, coaps, http, o.l.store_spec);
+    if (pki != NULL) {
+        char what[2400];
+        lwm2m_net_pki_describe(pki, what, sizeof what);
+        srv_log("coaps also serves RPK and X.509 clients; the server presents its %s", what);
+    }
     serve(&a, sfd);
     status = 0;
 out:
@@ -254,6 +305,7 @@ out:
     a.http = NULL; /* the runtime may still report registrations as it goes */
     if (a.runtime != NULL)
         lwm2m_srv_runtime_free(a.runtime);
+    lwm2m_net_pki_free(pki); /* after the runtime: libcoap used its buffers */
     if (a.store != NULL)
         lwm2m_sec_store_close(a.store);
     lwm2m_ddf_free(&ddf);

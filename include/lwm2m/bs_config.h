@@ -46,16 +46,42 @@ typedef struct lwm2m_bs_config {
     lwm2m_format format;                   /* LWM2M_FORMAT_NONE: client's pct, else TLV */
     bool discover;                         /* start with Bootstrap-Discover / (default true) */
     bool auto_id_security; /* renumber /0 instances around the client's BS account */
-    /* The endpoint's credentials on the Bootstrap-Server link (DTLS PSK). An endpoint with
-     * credentials is refused over NoSec. */
+    /* The endpoint's credentials on the Bootstrap-Server link: at most one of DTLS PSK, a raw
+     * public key (RPK) or X.509 certificates (lwm2m_bs_config_credentials). An endpoint with
+     * credentials is refused over NoSec and over any other mode. */
     uint8_t psk_identity[LWM2M_PSK_IDENTITY_MAX];
-    size_t psk_identity_len; /* 0: no credentials */
+    size_t psk_identity_len; /* 0: no PSK */
     uint8_t psk_key[LWM2M_PSK_KEY_MAX];
     size_t psk_key_len;
     const lwm2m_bs_plan *plans; /* [0] primary, then the fallbacks in order */
     size_t plan_count;          /* >= 1 for an endpoint configuration */
     void *mem;                  /* internal */
+    /* RPK: the SubjectPublicKeyInfo (DER) the client must present; NULL / 0: no RPK. */
+    const uint8_t *public_key;
+    size_t public_key_len;
+    /* X.509: the client's certificate must chain to the server's trust store and its subject
+     * CN must be the endpoint name or be mapped to it by the store's cert map. */
+    bool x509;
 } lwm2m_bs_config;
+
+#define LWM2M_PUBLIC_KEY_MAX 1024 /* bytes of an RPK SubjectPublicKeyInfo (RSA-4096: 550) */
+
+/* Which DTLS credentials bind an endpoint on the Bootstrap-Server link. */
+typedef enum lwm2m_bs_credentials {
+    LWM2M_BS_CREDS_NONE = 0, /* NoSec */
+    LWM2M_BS_CREDS_PSK,
+    LWM2M_BS_CREDS_RPK,
+    LWM2M_BS_CREDS_X509,
+} lwm2m_bs_credentials;
+
+/* The kind of credentials of a configuration (a template's, placeholders included). */
+lwm2m_bs_credentials lwm2m_bs_config_credentials(const lwm2m_bs_config *cfg);
+/* "nosec", "psk", "rpk", "x509". */
+const char *lwm2m_bs_credentials_name(lwm2m_bs_credentials c);
+/* Gives `dst` the credentials of `src` (PSK, RPK or X.509) in place of its own, when `src`
+ * has some (an endpoint document's own credentials win over its template's). 0, or
+ * LWM2M_ERR_NOMEM. */
+int lwm2m_bs_config_copy_credentials(lwm2m_bs_config *dst, const lwm2m_bs_config *src);
 
 /* Per-endpoint values for a template's ${name} placeholders ("endpoint" is always set). */
 typedef struct lwm2m_bs_var {

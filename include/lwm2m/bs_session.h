@@ -43,10 +43,36 @@ typedef struct lwm2m_bs_request_info {
 unsigned lwm2m_bs_request_parse(const char *query, size_t len, lwm2m_bs_request_info *out,
                                 char *diag, size_t diaglen);
 
-/* The rule binding the DTLS identity to the endpoint. `cfg` is the endpoint's configuration;
- * `identity` is NULL over NoSec. Returns 0 when the request may go on, else
- * LWM2M_CODE_BAD_REQUEST with `diag` naming the cause: the endpoint has credentials but the
- * request came over NoSec; the identity is not the endpoint's. */
+/* How the client of a request authenticated, as the transport saw it. */
+typedef enum lwm2m_bs_peer_mode {
+    LWM2M_BS_PEER_NOSEC = 0,
+    LWM2M_BS_PEER_PSK,
+    LWM2M_BS_PEER_RPK,
+    LWM2M_BS_PEER_X509,
+} lwm2m_bs_peer_mode;
+
+typedef struct lwm2m_bs_peer {
+    lwm2m_bs_peer_mode mode;
+    const uint8_t *psk_identity; /* PSK: the identity it presented */
+    size_t psk_identity_len;
+    const uint8_t *public_key; /* RPK: its SubjectPublicKeyInfo (DER) */
+    size_t public_key_len;
+    const char *cn; /* X.509: the subject CN of its certificate (GnuTLS verified the chain);
+                       "" or NULL when the certificate has none */
+    const char *cn_endpoint; /* X.509: the endpoint the store's cert map gives for the CN;
+                                "" or NULL when the CN is not mapped */
+} lwm2m_bs_peer;
+
+/* The rule binding the DTLS credentials to the endpoint, for every mode. `cfg` is the
+ * endpoint's configuration. The request may go on (0) when the configuration has no
+ * credentials and the peer came over NoSec; has PSK credentials and the peer presented that
+ * identity; has an RPK and the peer presented that public key; has X.509 and the peer's
+ * certificate CN is the endpoint name or is mapped to it. Otherwise LWM2M_CODE_BAD_REQUEST
+ * with `diag` naming the cause for the log (the client is told nothing more). */
+unsigned lwm2m_bs_request_authorize_peer(const lwm2m_bs_config *cfg, const lwm2m_bs_peer *peer,
+                                         char *diag, size_t diaglen);
+
+/* The same rule for NoSec (`identity` NULL) and PSK peers. */
 unsigned lwm2m_bs_request_authorize(const lwm2m_bs_config *cfg, const uint8_t *identity,
                                     size_t identity_len, char *diag, size_t diaglen);
 

@@ -1,5 +1,6 @@
-/* Where a Bootstrap Server keeps its configurations, the endpoints' DTLS credentials and the
- * outcome of each endpoint's last session. An interface with one implementation per backend:
+/* Where a Bootstrap Server keeps its configurations, the endpoints' DTLS credentials (PSK
+ * identities and RPKs indexed, the X.509 cert map) and the outcome of each endpoint's last
+ * session. An interface with one implementation per backend:
  * SQLite (one file, WAL; the default) now, PostgreSQL (a shared store for several servers)
  * later. Documents are the JSON of lwm2m_bs_config; the store does not parse them. */
 #ifndef LWM2M_BS_STORE_H
@@ -28,6 +29,8 @@ typedef struct lwm2m_bs_entry {
     size_t psk_identity_len;
     const uint8_t *psk_key; /* endpoint: its PSK, or NULL */
     size_t psk_key_len;
+    const uint8_t *public_key; /* endpoint: its DTLS RPK (SubjectPublicKeyInfo), or NULL */
+    size_t public_key_len;     /* 0..LWM2M_PUBLIC_KEY_MAX */
 } lwm2m_bs_entry;
 
 /* What the server remembers of an endpoint between sessions. */
@@ -48,7 +51,8 @@ int lwm2m_bs_store_open(const char *spec, lwm2m_bs_store **out, char *err, size_
 void lwm2m_bs_store_close(lwm2m_bs_store *s);
 
 /* Adds or replaces entries in one transaction: all of them or none (kill -9 included).
- * An identity already bound to another endpoint is refused (LWM2M_ERR_EXISTS). */
+ * A PSK identity or public key already bound to another endpoint is refused
+ * (LWM2M_ERR_EXISTS). */
 int lwm2m_bs_store_put(lwm2m_bs_store *s, const lwm2m_bs_entry *entries, size_t n, char *err,
                        size_t errlen);
 
@@ -70,6 +74,27 @@ int lwm2m_bs_store_list(lwm2m_bs_store *s, lwm2m_bs_entry_kind kind, lwm2m_bs_st
  * NULL. LWM2M_ERR_NOT_FOUND when none. */
 int lwm2m_bs_store_find_identity(lwm2m_bs_store *s, const uint8_t *id, size_t id_len,
                                  char **endpoint, uint8_t *key, size_t *key_len);
+
+/* The endpoint whose configuration holds RPK `key` (a SubjectPublicKeyInfo): a malloc'ed
+ * name in *endpoint (may be NULL). LWM2M_ERR_NOT_FOUND when none. */
+int lwm2m_bs_store_find_public_key(lwm2m_bs_store *s, const uint8_t *key, size_t len,
+                                   char **endpoint);
+
+/* The cert map: X.509 subject CN -> endpoint, for certificates whose CN is not the endpoint
+ * name (a certificate is accepted for an endpoint when its CN is the endpoint's name or maps
+ * to it). CNs and endpoints are 1..255 bytes without control characters; one endpoint per
+ * CN, several CNs may map to one endpoint; entries need no configuration to exist. */
+#define LWM2M_BS_CN_MAX 255
+/* Adds or replaces the mapping of `cn`. LWM2M_ERR_INVALID with `err` for a bad CN or name. */
+int lwm2m_bs_store_cert_map_put(lwm2m_bs_store *s, const char *cn, const char *endpoint, char *err,
+                                size_t errlen);
+/* The endpoint `cn` maps to (malloc'ed, caller frees). LWM2M_ERR_NOT_FOUND when unmapped. */
+int lwm2m_bs_store_cert_map_get(lwm2m_bs_store *s, const char *cn, char **endpoint);
+/* LWM2M_ERR_NOT_FOUND when `cn` is not mapped. */
+int lwm2m_bs_store_cert_map_remove(lwm2m_bs_store *s, const char *cn);
+/* Calls `fn` for every mapping in CN order; stops at and returns its first non-zero. */
+typedef int (*lwm2m_bs_cert_map_visit)(void *ctx, const char *cn, const char *endpoint);
+int lwm2m_bs_store_cert_map_list(lwm2m_bs_store *s, lwm2m_bs_cert_map_visit fn, void *ctx);
 
 /* Status of an endpoint; a zeroed status when none was recorded. */
 int lwm2m_bs_store_get_status(lwm2m_bs_store *s, const char *endpoint,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bs_server/pki_der.h"
 #include "core/numtext.h"
 #include "core/utf8.h"
 #include "lwm2m/error.h"
@@ -50,9 +51,11 @@ typedef struct cfg_mem {
     size_t var_count;
     mark *marks; /* sorted by plan, then path */
     size_t mark_count;
-    const char *psk_key_text; /* template: the key's text when it holds a placeholder */
-    uint8_t psk_identity_ph;  /* template: PH_TEXT / PH_HEX when the identity is placeholder
-                                 text (given plainly or as {"hex": ...}), else PH_NONE */
+    const char *psk_key_text;    /* template: the key's text when it holds a placeholder */
+    uint8_t psk_identity_ph;     /* template: PH_TEXT / PH_HEX when the identity is placeholder
+                                    text (given plainly or as {"hex": ...}), else PH_NONE */
+    const char *public_key_text; /* template: the RPK's text when it holds a placeholder */
+    uint8_t public_key_form;     /* its wrapper: FORM_PLAIN (hex string), FORM_HEX, FORM_BASE64 */
 } cfg_mem;
 
 enum { PH_NONE, PH_TEXT, PH_HEX };
@@ -959,7 +962,8 @@ static int parse_fallbacks(pctx *c, const cJSON *j, lwm2m_bs_plan *plans, size_t
 /* ---- document ------------------------------------------------------------------------------ */
 
 typedef struct doc_json {
-    const cJSON *endpoint, *tmpl, *match, *vars, *psk, *format, *discover, *auto_id, *fallbacks;
+    const cJSON *endpoint, *tmpl, *match, *vars, *psk, *rpk, *x509, *format, *discover, *auto_id,
+        *fallbacks;
     plan_json plan0;
 } doc_json;
 
@@ -975,6 +979,8 @@ static int collect_members(pctx *c, const cJSON *root, doc_json *d)
             {"match", offsetof(doc_json, match)},
             {"vars", offsetof(doc_json, vars)},
             {"psk", offsetof(doc_json, psk)},
+            {"rpk", offsetof(doc_json, rpk)},
+            {"x509", offsetof(doc_json, x509)},
             {"contentFormat", offsetof(doc_json, format)},
             {"discover", offsetof(doc_json, discover)},
             {"autoIdForSecurityObject", offsetof(doc_json, auto_id)},
@@ -1143,6 +1149,133 @@ static int parse_psk(pctx *c, const cJSON *j, lwm2m_bs_config *cfg)
     return rc;
 }
 
+/* The client's raw public key: hex, {"hex": ..} or {"base64": ..} of a SubjectPublicKeyInfo.
+ * A template may hold placeholders (the text is kept and checked once expanded). */
+static int parse_public_key(pctx *c, const cJSON *j, lwm2m_bs_config *cfg)
+{
+    bool wrapped_value = is_opaque_object(j);
+    const cJSON *s = wrapped_value ? j->child : j;
+    if (!cJSON_IsString(s))
+        return fail(c, LWM2M_ERR_TYPE,
+                    "expected a hex string, {\"hex\": ...} or {\"base64\": ...}");
+    uint8_t form = !wrapped_value                         ? FORM_PLAIN
+                   : strcmp(j->child->string, "hex") == 0 ? FORM_HEX
+                                                          : FORM_BASE64;
+    const char *text = s->valuestring;
+    size_t len = strlen(text);
+    int ph = c->tmpl ? placeholders(text) : 0;
+    if (ph < 0)
+        return fail(c, LWM2M_ERR_INVALID, "malformed ${name} placeholder");
+    if (ph > 0) {
+        c->mem->public_key_text = mem_dup(c->mem, text, len);
+        c->mem->public_key_form = form;
+        return c->mem->public_key_text != NULL ? LWM2M_OK
+                                               : fail(c, LWM2M_ERR_NOMEM, "out of memory");
+    }
+    uint8_t key[LWM2M_PUBLIC_KEY_MAX];
+    size_t key_len = 0;
+    int rc = form == FORM_BASE64 ? lwm2m_base64_decode(text, len, key, sizeof key, &key_len)
+                                 : hex_decode(text, len, key, sizeof key, &key_len);
+    if (rc == LWM2M_ERR_RANGE || rc == LWM2M_ERR_OVERFLOW)
+        return fail(c, LWM2M_ERR_RANGE, "longer than %d bytes", LWM2M_PUBLIC_KEY_MAX);
+    if (rc != LWM2M_OK)
+        return fail(c, LWM2M_ERR_INVALID, form == FORM_BASE64 ? "invalid base64" : "invalid hex");
+    const char *why = NULL;
+    if (lwm2m_pki_spki_check(key, key_len, &why) != LWM2M_OK)
+        return fail(c, LWM2M_ERR_INVALID, "not a SubjectPublicKeyInfo (%s)", why);
+    /* Exact size: a server holds one parsed configuration per running session. */
+    uint8_t *copy = mem_alloc(c->mem, key_len);
+    if (copy == NULL)
+        return fail(c, LWM2M_ERR_NOMEM, "out of memory");
+    memcpy(copy, key, key_len);
+    cfg->public_key = copy;
+    cfg->public_key_len = key_len;
+    return LWM2M_OK;
+}
+
+static int parse_rpk(pctx *c, const cJSON *j, lwm2m_bs_config *cfg)
+{
+    if (!cJSON_IsObject(j))
+        return fail(c, LWM2M_ERR_TYPE, "expected an object");
+    const cJSON *key = NULL;
+    for (const cJSON *m = j->child; m != NULL; m = m->next) {
+        bool known = strcmp(m->string, "publicKey") == 0;
+        if (!known || key != NULL) {
+            size_t old = path_push(c, m->string);
+            int rc = fail(c, LWM2M_ERR_INVALID, known ? "duplicate key" : "unknown key");
+            path_pop(c, old);
+            return rc;
+        }
+        key = m;
+    }
+    if (key == NULL)
+        return fail(c, LWM2M_ERR_INVALID, "publicKey is required");
+    size_t old = path_push(c, "publicKey");
+    int rc = parse_public_key(c, key, cfg);
+    path_pop(c, old);
+    return rc;
+}
+
+/* {} : certificates; no member yet (the CN binding lives in the store's cert map). */
+static int parse_x509(pctx *c, const cJSON *j, lwm2m_bs_config *cfg)
+{
+    if (!cJSON_IsObject(j))
+        return fail(c, LWM2M_ERR_TYPE, "expected an object");
+    if (j->child != NULL) {
+        size_t old = path_push(c, j->child->string);
+        int rc = fail(c, LWM2M_ERR_INVALID, "unknown key");
+        path_pop(c, old);
+        return rc;
+    }
+    cfg->x509 = true;
+    return LWM2M_OK;
+}
+
+lwm2m_bs_credentials lwm2m_bs_config_credentials(const lwm2m_bs_config *cfg)
+{
+    const cfg_mem *m = cfg->mem;
+    if (cfg->psk_identity_len > 0 || (m != NULL && m->psk_key_text != NULL))
+        return LWM2M_BS_CREDS_PSK;
+    if (cfg->public_key_len > 0 || (m != NULL && m->public_key_text != NULL))
+        return LWM2M_BS_CREDS_RPK;
+    return cfg->x509 ? LWM2M_BS_CREDS_X509 : LWM2M_BS_CREDS_NONE;
+}
+
+const char *lwm2m_bs_credentials_name(lwm2m_bs_credentials c)
+{
+    switch (c) {
+    case LWM2M_BS_CREDS_PSK:
+        return "psk";
+    case LWM2M_BS_CREDS_RPK:
+        return "rpk";
+    case LWM2M_BS_CREDS_X509:
+        return "x509";
+    default:
+        return "nosec";
+    }
+}
+
+int lwm2m_bs_config_copy_credentials(lwm2m_bs_config *dst, const lwm2m_bs_config *src)
+{
+    if (lwm2m_bs_config_credentials(src) == LWM2M_BS_CREDS_NONE)
+        return LWM2M_OK;
+    uint8_t *key = NULL;
+    if (src->public_key_len > 0) {
+        cfg_mem *m = dst->mem;
+        if (m == NULL || (key = mem_alloc(m, src->public_key_len)) == NULL)
+            return LWM2M_ERR_NOMEM;
+        memcpy(key, src->public_key, src->public_key_len);
+    }
+    memcpy(dst->psk_identity, src->psk_identity, src->psk_identity_len);
+    dst->psk_identity_len = src->psk_identity_len;
+    memcpy(dst->psk_key, src->psk_key, src->psk_key_len);
+    dst->psk_key_len = src->psk_key_len;
+    dst->public_key = key;
+    dst->public_key_len = src->public_key_len;
+    dst->x509 = src->x509;
+    return LWM2M_OK;
+}
+
 /* The formats that carry a Bootstrap-Write of whole instances. */
 static bool write_format(lwm2m_format f)
 {
@@ -1224,6 +1357,22 @@ static int parse_header(pctx *c, const doc_json *d, lwm2m_bs_config *cfg)
     if (d->psk != NULL) {
         size_t old = path_push(c, "psk");
         rc = parse_psk(c, d->psk, cfg);
+        path_pop(c, old);
+        if (rc != LWM2M_OK)
+            return rc;
+    }
+    if ((d->psk != NULL) + (d->rpk != NULL) + (d->x509 != NULL) > 1)
+        return fail(c, LWM2M_ERR_INVALID, "psk, rpk and x509 exclude each other");
+    if (d->rpk != NULL) {
+        size_t old = path_push(c, "rpk");
+        rc = parse_rpk(c, d->rpk, cfg);
+        path_pop(c, old);
+        if (rc != LWM2M_OK)
+            return rc;
+    }
+    if (d->x509 != NULL) {
+        size_t old = path_push(c, "x509");
+        rc = parse_x509(c, d->x509, cfg);
         path_pop(c, old);
         if (rc != LWM2M_OK)
             return rc;
@@ -1608,6 +1757,23 @@ static bool put_psk(cJSON *root, const lwm2m_bs_config *cfg, const cfg_mem *m)
     return ok && put(psk, "key", key);
 }
 
+static bool put_rpk(cJSON *root, const lwm2m_bs_config *cfg, const cfg_mem *m)
+{
+    const char *text = m != NULL ? m->public_key_text : NULL;
+    if (cfg->public_key_len == 0 && text == NULL)
+        return true;
+    cJSON *rpk = cJSON_CreateObject();
+    bool ok = put(root, "rpk", rpk);
+    cJSON *key;
+    if (text == NULL)
+        key = hex_string(cfg->public_key, cfg->public_key_len);
+    else if (m->public_key_form == FORM_PLAIN)
+        key = cJSON_CreateString(text);
+    else
+        key = wrapped(m->public_key_form == FORM_HEX ? "hex" : "base64", cJSON_CreateString(text));
+    return ok && put(rpk, "publicKey", key);
+}
+
 /* strlen of a fixed-size field that should be, but might not be, NUL-terminated. */
 static size_t bounded_len(const char *s, size_t max)
 {
@@ -1634,7 +1800,9 @@ static bool put_header(cJSON *root, const lwm2m_bs_config *cfg, const cfg_mem *m
         for (size_t k = 0; k < m->var_count && ok; k++)
             ok = put(vars, m->vars[k].name, cJSON_CreateString(m->vars[k].value));
     }
-    ok = ok && put_psk(root, cfg, m);
+    ok = ok && put_psk(root, cfg, m) && put_rpk(root, cfg, m);
+    if (ok && cfg->x509)
+        ok = put(root, "x509", cJSON_CreateObject());
     const char *fmt = cfg->format != LWM2M_FORMAT_NONE ? lwm2m_format_name(cfg->format) : NULL;
     if (ok && fmt != NULL)
         ok = put(root, "contentFormat", cJSON_CreateString(fmt));

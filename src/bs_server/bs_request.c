@@ -74,21 +74,86 @@ unsigned lwm2m_bs_request_parse(const char *query, size_t len, lwm2m_bs_request_
     return 0;
 }
 
+static const char *peer_mode_name(lwm2m_bs_peer_mode m)
+{
+    switch (m) {
+    case LWM2M_BS_PEER_PSK:
+        return "psk";
+    case LWM2M_BS_PEER_RPK:
+        return "rpk";
+    case LWM2M_BS_PEER_X509:
+        return "x509";
+    default:
+        return "nosec";
+    }
+}
+
+unsigned lwm2m_bs_request_authorize_peer(const lwm2m_bs_config *cfg, const lwm2m_bs_peer *peer,
+                                         char *diag, size_t diaglen)
+{
+    lwm2m_bs_credentials creds = lwm2m_bs_config_credentials(cfg);
+    if (creds == LWM2M_BS_CREDS_NONE) {
+        if (peer->mode == LWM2M_BS_PEER_NOSEC)
+            return 0;
+        /* A secure client the configuration has no credentials for: the handshake only
+         * succeeded with some other endpoint's credentials (or an unbound certificate). */
+        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
+                      peer->mode == LWM2M_BS_PEER_PSK ? "identity not bound to this endpoint"
+                                                      : "credentials not bound to this endpoint");
+    }
+    if (peer->mode == LWM2M_BS_PEER_NOSEC)
+        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
+                      "endpoint has credentials, request came over NoSec");
+    if ((int)creds != (int)peer->mode) {
+        /* lwm2m_bs_credentials and lwm2m_bs_peer_mode number the modes alike. */
+        if (diag && diaglen)
+            snprintf(diag, diaglen, "endpoint has %s credentials, request came over %s",
+                     lwm2m_bs_credentials_name(creds), peer_mode_name(peer->mode));
+        return LWM2M_CODE_BAD_REQUEST;
+    }
+    switch (creds) {
+    case LWM2M_BS_CREDS_PSK:
+        if (peer->psk_identity == NULL || peer->psk_identity_len != cfg->psk_identity_len ||
+            memcmp(peer->psk_identity, cfg->psk_identity, cfg->psk_identity_len) != 0)
+            return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
+                          "identity not bound to this endpoint");
+        return 0;
+    case LWM2M_BS_CREDS_RPK:
+        if (peer->public_key == NULL || peer->public_key_len != cfg->public_key_len ||
+            memcmp(peer->public_key, cfg->public_key, cfg->public_key_len) != 0)
+            return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
+                          "public key not registered for this endpoint");
+        return 0;
+    default: {
+        const char *cn = peer->cn != NULL ? peer->cn : "";
+        const char *mapped = peer->cn_endpoint != NULL ? peer->cn_endpoint : "";
+        if (*cn == '\0')
+            return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen, "certificate without subject CN");
+        if (strcmp(cn, cfg->endpoint) == 0 || strcmp(mapped, cfg->endpoint) == 0)
+            return 0;
+        if (diag && diaglen) {
+            if (*mapped != '\0')
+                snprintf(diag, diaglen, "certificate CN '%.64s' is mapped to endpoint '%.64s'", cn,
+                         mapped);
+            else
+                snprintf(diag, diaglen,
+                         "certificate CN '%.64s' is not the endpoint name and is not mapped to it",
+                         cn);
+        }
+        return LWM2M_CODE_BAD_REQUEST;
+    }
+    }
+}
+
 unsigned lwm2m_bs_request_authorize(const lwm2m_bs_config *cfg, const uint8_t *identity,
                                     size_t identity_len, char *diag, size_t diaglen)
 {
-    if (cfg->psk_identity_len == 0) {
-        if (identity == NULL)
-            return 0;
-        /* A secure client the configuration has no credentials for: the handshake only
-         * succeeded with some other endpoint's identity. */
-        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen, "identity not bound to this endpoint");
+    lwm2m_bs_peer peer;
+    memset(&peer, 0, sizeof peer);
+    if (identity != NULL) {
+        peer.mode = LWM2M_BS_PEER_PSK;
+        peer.psk_identity = identity;
+        peer.psk_identity_len = identity_len;
     }
-    if (identity == NULL)
-        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen,
-                      "endpoint has credentials, request came over NoSec");
-    if (identity_len != cfg->psk_identity_len ||
-        memcmp(identity, cfg->psk_identity, identity_len) != 0)
-        return refuse(LWM2M_CODE_BAD_REQUEST, diag, diaglen, "identity not bound to this endpoint");
-    return 0;
+    return lwm2m_bs_request_authorize_peer(cfg, &peer, diag, diaglen);
 }

@@ -434,12 +434,44 @@ static void refuse(bs_answer *a, unsigned code, const char *diag)
     snprintf(a->diag, sizeof a->diag, "%s", diag);
 }
 
+/* The endpoint a secure client names by its credentials alone (1.2: ep may be left out):
+ * its PSK identity's or public key's owner, or for a certificate the endpoint its CN maps to,
+ * else the CN itself. A malloc'ed name, or NULL. */
+static char *endpoint_of_peer(lwm2m_bs_runtime *r, const lwm2m_net_peer *p)
+{
+    char *ep = NULL;
+    const lwm2m_bs_runtime_hooks *h = &r->hooks;
+    switch (p->mode) {
+    case LWM2M_NET_PEER_PSK:
+        if (h->lookup_identity == NULL ||
+            h->lookup_identity(h->ctx, p->psk_identity, p->psk_identity_len, &ep, NULL, NULL) !=
+                LWM2M_OK)
+            ep = NULL;
+        break;
+    case LWM2M_NET_PEER_RPK:
+        if (h->lookup_public_key == NULL ||
+            h->lookup_public_key(h->ctx, p->public_key, p->public_key_len, &ep) != LWM2M_OK)
+            ep = NULL;
+        break;
+    case LWM2M_NET_PEER_X509:
+        if (*p->cn != '\0' &&
+            (h->lookup_cn == NULL || h->lookup_cn(h->ctx, p->cn, &ep) != LWM2M_OK)) {
+            free(ep);
+            ep = strdup(p->cn);
+        }
+        break;
+    default:
+        break;
+    }
+    return ep;
+}
+
 /* What both /bs and /bspack do first: who is asking, for which endpoint, with which rights.
  * Returns the configuration and the endpoint's status, or NULL with the refusal in `a`. */
-static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, const char *peer,
-                              const coap_bin_const_t *identity, const char *what, const char *query,
-                              size_t query_len, lwm2m_bs_request_info *info,
-                              lwm2m_bs_endpoint_status *st, bs_answer *a)
+static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, const char *peer, const lwm2m_net_peer *np,
+                              const char *what, const char *query, size_t query_len,
+                              lwm2m_bs_request_info *info, lwm2m_bs_endpoint_status *st,
+                              bs_answer *a)
 {
     char diag[200] = "";
     unsigned code = lwm2m_bs_request_parse(query, query_len, info, diag, sizeof diag);
@@ -449,12 +481,17 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, const char *peer,
         refuse(a, code, diag);
         return NULL;
     }
+    if (np->mode == LWM2M_NET_PEER_UNKNOWN) {
+        r->refused[REFUSED_SECURITY]++;
+        logf_("security: %s from %s refused: DTLS session without known credentials", what, peer);
+        refuse(a, LWM2M_CODE_BAD_REQUEST, "unauthorized");
+        return NULL;
+    }
     if (info->endpoint[0] == '\0') {
-        /* 1.2: a secure client may leave ep out; its identity names it. */
-        char *ep = NULL;
-        if (identity == NULL || r->hooks.lookup_identity == NULL ||
-            r->hooks.lookup_identity(r->hooks.ctx, identity->s, identity->length, &ep, NULL,
-                                     NULL) != LWM2M_OK) {
+        /* 1.2: a secure client may leave ep out; its credentials name it. */
+        char *ep = endpoint_of_peer(r, np);
+        if (ep == NULL || strlen(ep) > LWM2M_ENDPOINT_MAX) {
+            free(ep);
             r->refused[REFUSED_BAD_REQUEST]++;
             logf_("%s from %s refused (4.00): no endpoint name", what, peer);
             refuse(a, LWM2M_CODE_BAD_REQUEST, "missing endpoint name (ep)");
@@ -475,8 +512,19 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, const char *peer,
                unknown ? "unknown endpoint" : "configuration unusable");
         return NULL;
     }
-    code = lwm2m_bs_request_authorize(cfg, identity ? identity->s : NULL,
-                                      identity ? identity->length : 0, diag, sizeof diag);
+    lwm2m_bs_peer bp = {(lwm2m_bs_peer_mode)np->mode,
+                        np->psk_identity,
+                        np->psk_identity_len,
+                        np->public_key,
+                        np->public_key_len,
+                        np->cn,
+                        NULL};
+    char *mapped = NULL;
+    if (np->mode == LWM2M_NET_PEER_X509 && *np->cn != '\0' && r->hooks.lookup_cn != NULL &&
+        r->hooks.lookup_cn(r->hooks.ctx, np->cn, &mapped) == LWM2M_OK)
+        bp.cn_endpoint = mapped;
+    code = lwm2m_bs_request_authorize_peer(cfg, &bp, diag, sizeof diag);
+    free(mapped);
     if (code != 0) {
         r->refused[REFUSED_SECURITY]++;
         logf_("security: %s from %s for endpoint %s refused: %s", what, peer, info->endpoint, diag);
@@ -501,15 +549,14 @@ static lwm2m_bs_config *admit(lwm2m_bs_runtime *r, const char *peer,
 
 /* Bootstrap-Request: starts a session; the answer in `a` (2.04 or a refusal). */
 static void bootstrap_request(lwm2m_bs_runtime *r, bs_link link, coap_mid_t mid,
-                              const coap_bin_const_t *identity, const char *query, size_t query_len,
+                              const lwm2m_net_peer *np, const char *query, size_t query_len,
                               bs_answer *a)
 {
     char peer[64];
     peer_name(link, peer, sizeof peer);
     lwm2m_bs_request_info info;
     lwm2m_bs_endpoint_status st;
-    lwm2m_bs_config *cfg =
-        admit(r, peer, identity, "Bootstrap-Request", query, query_len, &info, &st, a);
+    lwm2m_bs_config *cfg = admit(r, peer, np, "Bootstrap-Request", query, query_len, &info, &st, a);
     if (cfg == NULL)
         return;
     if (r->active >= r->opts.max_sessions && find_session(r, info.endpoint) == NULL) {
@@ -535,7 +582,7 @@ static void bootstrap_request(lwm2m_bs_runtime *r, bs_link link, coap_mid_t mid,
 }
 
 /* Bootstrap-Pack-Request: the pack in r->payload[0..*len) in *fmt, or a refusal in `a`. */
-static void pack_request(lwm2m_bs_runtime *r, bs_link link, const coap_bin_const_t *identity,
+static void pack_request(lwm2m_bs_runtime *r, bs_link link, const lwm2m_net_peer *np,
                          const char *query, size_t query_len, lwm2m_format fmt, size_t *len,
                          bs_answer *a)
 {
@@ -545,7 +592,7 @@ static void pack_request(lwm2m_bs_runtime *r, bs_link link, const coap_bin_const
     lwm2m_bs_endpoint_status st;
     *len = 0;
     lwm2m_bs_config *cfg =
-        admit(r, peer, identity, "Bootstrap-Pack-Request", query, query_len, &info, &st, a);
+        admit(r, peer, np, "Bootstrap-Pack-Request", query, query_len, &info, &st, a);
     if (cfg == NULL)
         return;
     size_t plan = st.next_plan < cfg->plan_count ? st.next_plan : 0;
@@ -615,9 +662,8 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
     }
     bs_answer a;
     bs_link link = {session, NULL};
-    const coap_bin_const_t *identity = NULL;
-    if (coap_session_get_proto(session) == COAP_PROTO_DTLS)
-        identity = coap_session_get_psk_identity(session);
+    lwm2m_net_peer np;
+    lwm2m_net_peer_get(r->opts.pki, session, &np);
     const char *q = query ? (const char *)query->s : "";
     size_t qlen = query ? query->length : 0;
     switch (route_of(req.method, req.uri_path, req.uri_path_len, &a)) {
@@ -629,7 +675,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
             refuse(&a, LWM2M_CODE_CHANGED, "");
             break;
         }
-        bootstrap_request(r, link, coap_pdu_get_mid(request), identity, q, qlen, &a);
+        bootstrap_request(r, link, coap_pdu_get_mid(request), &np, q, qlen, &a);
         break;
     }
     case ROUTE_PACK: {
@@ -639,7 +685,7 @@ static void on_request(coap_resource_t *resource, coap_session_t *session,
             acc ? (lwm2m_format)coap_decode_var_bytes(coap_opt_value(acc), coap_opt_length(acc))
                 : LWM2M_FORMAT_SENML_CBOR;
         size_t len = 0;
-        pack_request(r, link, identity, q, qlen, fmt, &len, &a);
+        pack_request(r, link, &np, q, qlen, fmt, &len, &a);
         if (a.code != LWM2M_CODE_CONTENT)
             break;
         /* Block2 when larger than a datagram: libcoap keeps the copy until it is sent. */
@@ -730,6 +776,7 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity, coap
     lwm2m_bs_runtime *r = arg;
     char peer[64];
     lwm2m_net_peer_of(session, peer, sizeof peer);
+    lwm2m_net_pki_forget(r->opts.pki, session); /* a PSK handshake now, whatever came before */
     size_t key_len = 0;
     if (identity == NULL || r->hooks.lookup_identity == NULL ||
         r->hooks.lookup_identity(r->hooks.ctx, identity->s, identity->length, NULL, r->psk_key,
@@ -745,6 +792,14 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity, coap
     return &r->psk_key_bin;
 }
 
+static int on_event(coap_session_t *session, const coap_event_t event)
+{
+    lwm2m_bs_runtime *r = coap_get_app_data(coap_session_get_context(session));
+    if (r != NULL)
+        lwm2m_net_pki_event(r->opts.pki, session, event);
+    return 0;
+}
+
 /* ---- our UDP endpoint ------------------------------------------------------------------- */
 
 static void udp_on_request(void *ctx, lwm2m_udp_peer *peer, const lwm2m_coap_msg *req,
@@ -754,6 +809,7 @@ static void udp_on_request(void *ctx, lwm2m_udp_peer *peer, const lwm2m_coap_msg
     char path[64], query[512];
     bs_answer a;
     bs_link link = {NULL, peer};
+    const lwm2m_net_peer nosec = {.mode = LWM2M_NET_PEER_NOSEC, .cn = ""};
     int path_len = lwm2m_coap_join(req, LWM2M_COAP_OPT_URI_PATH, path, sizeof path);
     int query_len = lwm2m_coap_join(req, LWM2M_COAP_OPT_URI_QUERY, query, sizeof query);
     size_t len = 0;
@@ -763,14 +819,14 @@ static void udp_on_request(void *ctx, lwm2m_udp_peer *peer, const lwm2m_coap_msg
         switch (route_of(req->code, path, (size_t)path_len, &a)) {
         case ROUTE_BS:
             /* a retransmission never gets here: the endpoint answers it from its cache */
-            bootstrap_request(r, link, -1, NULL, query, (size_t)query_len, &a);
+            bootstrap_request(r, link, -1, &nosec, query, (size_t)query_len, &a);
             break;
         case ROUTE_PACK: {
             uint32_t accept = LWM2M_FORMAT_SENML_CBOR;
             lwm2m_coap_uint(req, LWM2M_COAP_OPT_ACCEPT, &accept);
             if (lwm2m_coap_find(req, LWM2M_COAP_OPT_ACCEPT, NULL) == NULL)
                 accept = LWM2M_FORMAT_SENML_CBOR;
-            pack_request(r, link, NULL, query, (size_t)query_len, (lwm2m_format)accept, &len, &a);
+            pack_request(r, link, &nosec, query, (size_t)query_len, (lwm2m_format)accept, &len, &a);
             if (a.code == LWM2M_CODE_CONTENT) {
                 reply->code = a.code;
                 reply->format = (lwm2m_format)accept;
@@ -834,13 +890,15 @@ lwm2m_bs_runtime *lwm2m_bs_runtime_new(const lwm2m_bs_runtime_options *opts,
         goto fail;
     }
     bool own_udp = opts->listen != NULL && !opts->libcoap_nosec;
-    lwm2m_net_server_setup setup = {r,
-                                    on_response,
-                                    on_nack,
-                                    on_request,
-                                    psk_for_identity,
-                                    own_udp ? NULL : opts->listen,
-                                    opts->dtls_listen};
+    lwm2m_net_server_setup setup = {.app = r,
+                                    .on_response = on_response,
+                                    .on_nack = on_nack,
+                                    .on_request = on_request,
+                                    .psk_for_identity = psk_for_identity,
+                                    .on_event = on_event,
+                                    .listen = own_udp ? NULL : opts->listen,
+                                    .dtls_listen = opts->dtls_listen,
+                                    .pki = opts->pki};
     r->ctx = lwm2m_net_server_context(&setup, &r->udp_port, &r->dtls_port, err, errlen);
     if (r->ctx == NULL)
         goto fail;
@@ -991,7 +1049,7 @@ int lwm2m_bs_runtime_trigger(lwm2m_bs_runtime *r, const char *endpoint, const ch
     }
     if (rc != LWM2M_OK)
         return -1;
-    if (cfg->psk_identity_len > 0) {
+    if (lwm2m_bs_config_credentials(cfg) != LWM2M_BS_CREDS_NONE) {
         /* Credentials bind the endpoint to DTLS; this path would write its secrets in clear. */
         snprintf(err, errlen, "endpoint '%s' has DTLS credentials; trigger runs over NoSec only",
                  endpoint);

@@ -1,9 +1,9 @@
 /* The Bootstrap Server's transport: the NoSec listener (our own CoAP over UDP, coap_udp.h, or
- * libcoap's), the DTLS PSK listener (libcoap), the handling of Bootstrap-Request and
- * Bootstrap-Pack-Request, and the sessions (lwm2m_bs_session) driven over the client's
- * transport. Configurations and identities come from the caller's hooks, the outcome of each
- * session goes to the store's endpoint status. Single-threaded: the caller's loop calls
- * lwm2m_bs_runtime_process. */
+ * libcoap's), the DTLS listener (libcoap: PSK, RPK and X.509 clients), the handling of
+ * Bootstrap-Request and Bootstrap-Pack-Request with the identity binding of every mode, and
+ * the sessions (lwm2m_bs_session) driven over the client's transport. Configurations and identities
+ * come from the caller's hooks, the outcome of each session goes to the store's endpoint status.
+ * Single-threaded: the caller's loop calls lwm2m_bs_runtime_process. */
 #ifndef LWM2M_NET_BS_SERVER_NET_H
 #define LWM2M_NET_BS_SERVER_NET_H
 
@@ -14,6 +14,7 @@
 
 #include "lwm2m/bs_config.h"
 #include "lwm2m/bs_store.h"
+#include "net/net_pki.h"
 
 typedef struct lwm2m_bs_runtime_hooks {
     void *ctx;
@@ -23,13 +24,21 @@ typedef struct lwm2m_bs_runtime_hooks {
     /* The endpoint owning a PSK identity and its key (LWM2M_ERR_NOT_FOUND when none). */
     int (*lookup_identity)(void *ctx, const uint8_t *id, size_t len, char **endpoint, uint8_t *key,
                            size_t *key_len);
+    /* The endpoint whose configuration holds an RPK (a SubjectPublicKeyInfo), malloc'ed
+     * (LWM2M_ERR_NOT_FOUND when none). May be NULL. */
+    int (*lookup_public_key)(void *ctx, const uint8_t *key, size_t len, char **endpoint);
+    /* The endpoint the cert map gives for a certificate's subject CN, malloc'ed
+     * (LWM2M_ERR_NOT_FOUND when unmapped). May be NULL. */
+    int (*lookup_cn)(void *ctx, const char *cn, char **endpoint);
 } lwm2m_bs_runtime_hooks;
 
 typedef struct lwm2m_bs_runtime_options {
     const char *listen;         /* "HOST:PORT" for coap://, NULL for none */
     bool libcoap_nosec;         /* coap:// through libcoap instead of our own UDP endpoint */
     bool reuseport;             /* our UDP endpoint binds with SO_REUSEPORT (worker processes) */
-    const char *dtls_listen;    /* "HOST:PORT" for coaps:// (PSK), NULL for none */
+    const char *dtls_listen;    /* "HOST:PORT" for coaps://, NULL for none */
+    lwm2m_net_pki *pki;         /* RPK and X.509 clients on dtls_listen too (the caller's;
+                                   outlives the runtime); NULL: PSK only */
     int64_t session_timeout_ms; /* 0: LWM2M_BS_SESSION_TIMEOUT_MS */
     size_t max_sessions;        /* 0: 10000 */
     bool verbose;               /* log every request of every session */

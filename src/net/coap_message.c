@@ -1,11 +1,16 @@
 #include "net/coap_message.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lwm2m/coap_code.h"
+#include "lwm2m/consistency.h"
 #include "lwm2m/error.h"
 
 static lwm2m_format uint_option(const coap_pdu_t *pdu, coap_option_num_t num)
@@ -83,48 +88,304 @@ void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu)
         coap_add_data(pdu, len, resp->payload.data);
 }
 
-coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
-                                          const uint8_t *psk_identity, size_t identity_len,
-                                          const uint8_t *psk_key, size_t key_len)
+/* What the handshake of an RPK or certificate session checks of the server: the session's app
+ * data. libcoap 4.3.1 (GnuTLS) keeps one PKI setup per context, the last one given, for every
+ * session's verification (flags, callback and its argument): so every session gets the same
+ * flags and callback, and the callback finds its session's expectations here. */
+typedef struct peer_check {
+    int mode;
+    int64_t usage;
+    unsigned iid;      /* x of /0/x */
+    uint8_t *expected; /* /0/x/4 */
+    size_t expected_len;
+    char name[256]; /* /0/x/14, the name a PKIX-checked certificate must carry; "" for none */
+    char requirement[160];
+    char refusal[224];
+} peer_check;
+
+lwm2m_net_credentials lwm2m_net_credentials_init(int mode, uint16_t security_iid)
 {
+    lwm2m_net_credentials c;
+    memset(&c, 0, sizeof c);
+    c.mode = mode;
+    c.cert_usage = 3;
+    c.security_iid = security_iid;
+    return c;
+}
+
+static void say(char *why, size_t cap, const char *fmt, ...)
+{
+    if (cap == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+}
+
+static bool same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    return an == bn && (an == 0 || memcmp(a, b, an) == 0);
+}
+
+/* validate_cn_call_back: libcoap calls it once GnuTLS accepted the chain (certificates) or for
+ * the raw public key (RPK), with the server's certificate or SubjectPublicKeyInfo. 0 refuses. */
+static int check_server(const char *cn, const uint8_t *der, size_t len, coap_session_t *session,
+                        unsigned depth, int validated, void *arg)
+{
+    (void)arg;
+    peer_check *pc = coap_session_get_app_data(session);
+    if (pc == NULL)
+        return 0; /* released, or not ours: nothing to trust it by */
+    if (depth > 0)
+        return 1; /* a CA of the chain, which GnuTLS checked against the trust anchor */
+    if (pc->mode == LWM2M_SECURITY_RPK) {
+        if (same(der, len, pc->expected, pc->expected_len))
+            return 1;
+        snprintf(pc->refusal, sizeof pc->refusal, "the server's %s differs from /0/%u/4",
+                 cn != NULL && strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0 ? "public key"
+                                                                      : "certificate (no raw key)",
+                 pc->iid);
+        return 0;
+    }
+    if (!validated) {
+        snprintf(pc->refusal, sizeof pc->refusal, "the server's certificate is not validated");
+        return 0;
+    }
+    if ((pc->usage == 1 || pc->usage == 3) && !same(der, len, pc->expected, pc->expected_len)) {
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the server's certificate (CN '%.60s') is not the one in /0/%u/4 (Certificate "
+                 "Usage %lld)",
+                 cn ? cn : "", pc->iid, (long long)pc->usage);
+        return 0;
+    }
+    /* LwM2M 1.1 /0/x/14: the SNI is also the name the presented certificate is matched to. */
+    if (pc->usage != 3 && pc->name[0] != '\0' && (cn == NULL || strcasecmp(cn, pc->name) != 0)) {
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the server's certificate names '%.60s', not the SNI '%.60s'", cn ? cn : "",
+                 pc->name);
+        return 0;
+    }
+    return 1;
+}
+
+/* The host of `parsed` (NUL-terminated into buf), or NULL when it does not fit. */
+static const char *host_of(const coap_uri_t *parsed, char *buf, size_t cap)
+{
+    if (parsed->host.length == 0 || parsed->host.length >= cap)
+        return NULL;
+    memcpy(buf, parsed->host.s, parsed->host.length);
+    buf[parsed->host.length] = '\0';
+    return buf;
+}
+
+static bool is_ip_literal(const char *host)
+{
+    struct in6_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1;
+}
+
+/* The PKI setup of an RPK or certificate session; *pc what its handshake checks. */
+static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *dst,
+                                   const lwm2m_net_credentials *cred, const char *host, char *why,
+                                   size_t why_cap)
+{
+    bool rpk = cred->mode == LWM2M_SECURITY_RPK;
+    if (cred->own.len == 0 || cred->secret.len == 0 || cred->server.len == 0) {
+        say(why, why_cap, "%s mode needs /0/%u/3, /0/%u/4 and /0/%u/5", rpk ? "RPK" : "certificate",
+            cred->security_iid, cred->security_iid, cred->security_iid);
+        return NULL;
+    }
+    if (cred->matching_type != 0) {
+        say(why, why_cap, "Matching Type %lld (a hash in /0/%u/4) is not supported",
+            (long long)cred->matching_type, cred->security_iid);
+        return NULL;
+    }
+    if (!rpk && (cred->cert_usage < 0 || cred->cert_usage > 3)) {
+        say(why, why_cap, "Certificate Usage %lld is not 0..3", (long long)cred->cert_usage);
+        return NULL;
+    }
+    peer_check *pc = calloc(1, sizeof *pc);
+    uint8_t *expected = malloc(cred->server.len);
+    if (pc == NULL || expected == NULL) {
+        free(pc);
+        free(expected);
+        say(why, why_cap, "out of memory");
+        return NULL;
+    }
+    memcpy(expected, cred->server.ptr, cred->server.len);
+    pc->mode = cred->mode;
+    pc->usage = cred->cert_usage;
+    pc->iid = cred->security_iid;
+    pc->expected = expected;
+    pc->expected_len = cred->server.len;
+    if (cred->sni.len > 0 && cred->sni.len < sizeof pc->name) {
+        memcpy(pc->name, cred->sni.ptr, cred->sni.len);
+        pc->name[cred->sni.len] = '\0';
+    }
+    unsigned iid = cred->security_iid;
+    if (rpk)
+        snprintf(pc->requirement, sizeof pc->requirement, "its public key must equal /0/%u/4 (RPK)",
+                 iid);
+    else if (cred->cert_usage == 0 || cred->cert_usage == 2)
+        snprintf(pc->requirement, sizeof pc->requirement,
+                 "its certificate must chain to the CA in /0/%u/4 and be valid now "
+                 "(Certificate Usage %lld)",
+                 iid, (long long)cred->cert_usage);
+    else
+        snprintf(pc->requirement, sizeof pc->requirement,
+                 "its certificate must equal /0/%u/4 and be valid now (Certificate Usage %lld)",
+                 iid, (long long)cred->cert_usage);
+
+    /* SNI: /0/x/14, else the URI's host when it is a name (RFC 6066 3: no IP literals). */
+    char sni[256] = "";
+    if (pc->name[0] != '\0')
+        snprintf(sni, sizeof sni, "%s", pc->name);
+    else if (!is_ip_literal(host))
+        snprintf(sni, sizeof sni, "%s", host);
+
+    coap_dtls_pki_t setup;
+    memset(&setup, 0, sizeof setup);
+    setup.version = COAP_DTLS_PKI_SETUP_VERSION;
+    /* The same flags for every session (see peer_check): GnuTLS validates chains and dates
+     * against the session's trust anchor, check_server does the rest. */
+    setup.verify_peer_cert = 1;
+    setup.check_common_ca = 0;
+    setup.allow_self_signed = 0;
+    setup.allow_expired_certs = 0;
+    setup.cert_chain_validation = 1;
+    setup.cert_chain_verify_depth = 3;
+    setup.check_cert_revocation = 0;
+    setup.is_rpk_not_cert = rpk;
+    setup.validate_cn_call_back = check_server;
+    setup.cn_call_back_arg = NULL;
+    setup.client_sni = sni[0] != '\0' ? sni : NULL;
+    setup.pki_key.key_type = COAP_PKI_KEY_ASN1;
+    setup.pki_key.key.asn1.public_cert = cred->own.ptr;
+    setup.pki_key.key.asn1.public_cert_len = cred->own.len;
+    setup.pki_key.key.asn1.private_key = cred->secret.ptr;
+    setup.pki_key.key.asn1.private_key_len = cred->secret.len;
+    /* Not COAP_ASN1_PKEY_EC: with it, libcoap 4.3.1 derives the RPK from the key with a parser
+     * that reads past a PKCS#8 key (it expects SEC1). With NONE, GnuTLS reads PKCS#8, SEC1 and
+     * PKCS#1 keys itself, and the SubjectPublicKeyInfo is /0/x/3 as given. */
+    setup.pki_key.key.asn1.private_key_type = COAP_ASN1_PKEY_NONE;
+    if (!rpk) {
+        /* The trust anchor: the CA (usages 0, 2) or the server's own certificate (1, 3). */
+        setup.pki_key.key.asn1.ca_cert = expected;
+        setup.pki_key.key.asn1.ca_cert_len = pc->expected_len;
+    }
+    coap_session_t *s = coap_new_client_session_pki(ctx, NULL, dst, COAP_PROTO_DTLS, &setup);
+    if (s == NULL) {
+        say(why, why_cap, "libcoap refused the %s (own key /0/%u/5 not the pair of /0/%u/3?)",
+            rpk ? "raw public key setup" : "certificate setup", iid, iid);
+        free(expected);
+        free(pc);
+        return NULL;
+    }
+    /* Set before any answer can arrive: the handshake is checked during coap_io_process. */
+    coap_session_set_app_data(s, pc);
+    return s;
+}
+
+coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
+                                          const lwm2m_net_credentials *cred, char *why,
+                                          size_t why_cap)
+{
+    if (why_cap > 0)
+        why[0] = '\0';
     coap_uri_t parsed;
-    if (coap_split_uri((const uint8_t *)uri, strlen(uri), &parsed) != 0)
+    if (coap_split_uri((const uint8_t *)uri, strlen(uri), &parsed) != 0) {
+        say(why, why_cap, "not a CoAP URI");
         return NULL;
-    bool psk = psk_key != NULL && key_len > 0;
-    if (parsed.scheme != (psk ? COAP_URI_SCHEME_COAPS : COAP_URI_SCHEME_COAP))
+    }
+    int mode = cred != NULL ? cred->mode : LWM2M_SECURITY_NOSEC;
+    bool secure = mode != LWM2M_SECURITY_NOSEC;
+    if (mode != LWM2M_SECURITY_NOSEC && mode != LWM2M_SECURITY_PSK && mode != LWM2M_SECURITY_RPK &&
+        mode != LWM2M_SECURITY_CERTIFICATE) {
+        say(why, why_cap, "security mode %d is not supported", mode);
         return NULL;
+    }
+    if (parsed.scheme != (secure ? COAP_URI_SCHEME_COAPS : COAP_URI_SCHEME_COAP)) {
+        say(why, why_cap, "the scheme does not fit the security mode (%s:// expected)",
+            secure ? "coaps" : "coap");
+        return NULL;
+    }
     char host[256];
-    if (parsed.host.length == 0 || parsed.host.length >= sizeof host)
+    if (host_of(&parsed, host, sizeof host) == NULL) {
+        say(why, why_cap, "no host, or a host too long");
         return NULL;
-    memcpy(host, parsed.host.s, parsed.host.length);
-    host[parsed.host.length] = '\0';
+    }
     char port[8];
     snprintf(port, sizeof port, "%u", (unsigned)parsed.port);
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
-    if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL)
+    if (getaddrinfo(host, port, &hints, &res) != 0 || res == NULL) {
+        say(why, why_cap, "host '%s' does not resolve", host);
         return NULL;
+    }
     coap_address_t dst;
     coap_address_init(&dst);
     if (res->ai_addrlen > sizeof dst.addr) {
         freeaddrinfo(res);
+        say(why, why_cap, "unusable address");
         return NULL;
     }
     memcpy(&dst.addr, res->ai_addr, res->ai_addrlen);
     dst.size = res->ai_addrlen;
     freeaddrinfo(res);
-    if (!psk)
-        return coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
-    coap_dtls_cpsk_t setup;
-    memset(&setup, 0, sizeof setup);
-    setup.version = COAP_DTLS_CPSK_SETUP_VERSION;
-    setup.psk_info.identity.s = psk_identity;
-    setup.psk_info.identity.length = identity_len;
-    setup.psk_info.key.s = psk_key;
-    setup.psk_info.key.length = key_len;
-    return coap_new_client_session_psk2(ctx, NULL, &dst, COAP_PROTO_DTLS, &setup);
+    coap_session_t *s = NULL;
+    switch (mode) {
+    case LWM2M_SECURITY_NOSEC:
+        s = coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+        break;
+    case LWM2M_SECURITY_PSK: {
+        if (cred->secret.len == 0) {
+            say(why, why_cap, "PSK mode needs a key");
+            return NULL;
+        }
+        coap_dtls_cpsk_t setup;
+        memset(&setup, 0, sizeof setup);
+        setup.version = COAP_DTLS_CPSK_SETUP_VERSION;
+        setup.psk_info.identity.s = cred->own.ptr;
+        setup.psk_info.identity.length = cred->own.len;
+        setup.psk_info.key.s = cred->secret.ptr;
+        setup.psk_info.key.length = cred->secret.len;
+        s = coap_new_client_session_psk2(ctx, NULL, &dst, COAP_PROTO_DTLS, &setup);
+        break;
+    }
+    default:
+        return pki_session(ctx, &dst, cred, host, why, why_cap);
+    }
+    if (s == NULL)
+        say(why, why_cap, "libcoap cannot open the session");
+    return s;
+}
+
+void lwm2m_net_session_release(coap_session_t *s)
+{
+    if (s == NULL)
+        return;
+    peer_check *pc = coap_session_get_app_data(s);
+    if (pc != NULL) {
+        coap_session_set_app_data(s, NULL);
+        free(pc->expected);
+        free(pc);
+    }
+    coap_session_release(s);
+}
+
+const char *lwm2m_net_session_refusal(const coap_session_t *s)
+{
+    const peer_check *pc = s != NULL ? coap_session_get_app_data(s) : NULL;
+    return pc != NULL && pc->refusal[0] != '\0' ? pc->refusal : NULL;
+}
+
+const char *lwm2m_net_session_requirement(const coap_session_t *s)
+{
+    const peer_check *pc = s != NULL ? coap_session_get_app_data(s) : NULL;
+    return pc != NULL ? pc->requirement : NULL;
 }
 
 coap_pdu_t *lwm2m_net_new_request(coap_session_t *s, unsigned method, const char *path,

@@ -9,6 +9,7 @@
 #include <coap3/coap.h>
 
 #include "lwm2m/bs_client.h"
+#include "lwm2m/value.h"
 
 /* Scratch memory that the request's strings point into. */
 typedef struct lwm2m_net_scratch {
@@ -23,13 +24,47 @@ int lwm2m_net_request_from_pdu(const coap_pdu_t *pdu, const coap_string_t *query
 /* Writes the code, Content-Format and payload of `resp` into the libcoap response PDU. */
 void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu);
 
-/* A client session towards "coap://host[:port]" (default 5683) or, with a PSK identity and key,
- * "coaps://host[:port]" (default 5684, DTLS PSK); host a name or an IPv4 or IPv6 literal. NULL
- * when the URI does not parse, its scheme does not match the credentials, or the host does not
- * resolve. */
+/* The security of a client link, as a Security instance (/0/x) holds it. The bytes are read
+ * during lwm2m_net_session_for_uri only: the session keeps copies of what it needs. */
+typedef struct lwm2m_net_credentials {
+    int mode;              /* lwm2m_security_mode: PSK, RPK, CERTIFICATE or NOSEC */
+    lwm2m_bytes own;       /* /0/x/3: PSK identity; own SubjectPublicKeyInfo (RPK); own
+                              certificate (X.509 DER) */
+    lwm2m_bytes server;    /* /0/x/4: the server's SubjectPublicKeyInfo (RPK); its certificate,
+                              or its CA for Certificate Usage 0 and 2 */
+    lwm2m_bytes secret;    /* /0/x/5: PSK key; private key DER (PKCS#8, SEC1 or PKCS#1) */
+    int64_t cert_usage;    /* /0/x/15 (RFC 6698 0..3; LwM2M's default 3) */
+    int64_t matching_type; /* /0/x/13 (0 exact; the hashes 1..3 are refused) */
+    lwm2m_bytes sni;       /* /0/x/14; empty: the URI's host when it is a name */
+    uint16_t security_iid; /* x, to name /0/x/4 in diagnostics */
+} lwm2m_net_credentials;
+
+/* Credentials of `mode` with the defaults (Certificate Usage 3, exact match). */
+lwm2m_net_credentials lwm2m_net_credentials_init(int mode, uint16_t security_iid);
+
+/* A client session towards "coap://host[:port]" (NoSec, default port 5683) or
+ * "coaps://host[:port]" (DTLS, default 5684) with the credentials' mode: PSK; RPK (libcoap PKI
+ * setup with is_rpk_not_cert, the handshake accepts only the server key equal to /0/x/4);
+ * certificate (own certificate and key; the server's certificate must equal /0/x/4 for
+ * Certificate Usage 1 and 3, chain to the CA in /0/x/4 for 0 and 2, be valid now, and carry the
+ * name /0/x/14 when that is set, except for usage 3). Host a name or an IPv4 or IPv6 literal.
+ * NULL, with the reason in why (why_cap > 0), when the URI does not parse, its scheme does not
+ * fit the mode, the host does not resolve or the credentials cannot be used. The session
+ * carries what its handshake checks: give it back with lwm2m_net_session_release. */
 coap_session_t *lwm2m_net_session_for_uri(coap_context_t *ctx, const char *uri,
-                                          const uint8_t *psk_identity, size_t identity_len,
-                                          const uint8_t *psk_key, size_t key_len);
+                                          const lwm2m_net_credentials *cred, char *why,
+                                          size_t why_cap);
+
+/* Releases a session of lwm2m_net_session_for_uri and what it carries (NULL: nothing). */
+void lwm2m_net_session_release(coap_session_t *s);
+
+/* Why this side refused the server in the DTLS handshake of `s` ("the server's public key
+ * differs from /0/1/4"), or NULL when it did not (the TLS library may have: libcoap logs why). */
+const char *lwm2m_net_session_refusal(const coap_session_t *s);
+
+/* What the handshake of `s` requires of the server ("its certificate must chain to the CA in
+ * /0/1/4 and be valid now"), or NULL for PSK and NoSec. */
+const char *lwm2m_net_session_requirement(const coap_session_t *s);
 
 /* A confirmable request: Uri-Path from `path` ("/bs"), Content-Format `format` and Accept
  * `accept` (none for LWM2M_FORMAT_NONE), Uri-Query from `query` ("a=1&b=2", may be NULL),

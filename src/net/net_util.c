@@ -148,6 +148,8 @@ coap_context_t *lwm2m_net_server_context(const lwm2m_net_server_setup *setup, ui
     coap_context_set_max_idle_sessions(ctx, 1000);
     coap_register_response_handler(ctx, setup->on_response);
     coap_register_nack_handler(ctx, setup->on_nack);
+    if (setup->on_event != NULL)
+        coap_register_event_handler(ctx, setup->on_event);
     if (setup->dtls_listen != NULL) {
         coap_dtls_spsk_t spsk;
         memset(&spsk, 0, sizeof spsk);
@@ -158,6 +160,8 @@ coap_context_t *lwm2m_net_server_context(const lwm2m_net_server_setup *setup, ui
             snprintf(err, errlen, "this libcoap has no DTLS PSK support");
             goto fail;
         }
+        if (setup->pki != NULL && lwm2m_net_pki_setup(setup->pki, ctx, err, errlen) != 0)
+            goto fail;
         if (lwm2m_net_listen(ctx, setup->dtls_listen, COAP_PROTO_DTLS, dtls_port, err, errlen) ==
             NULL)
             goto fail;

@@ -9,6 +9,8 @@
 
 #include <coap3/coap.h>
 
+#include "net/net_pki.h"
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t lwm2m_net_now_ms(void);
 
@@ -33,8 +35,10 @@ typedef struct lwm2m_net_server_setup {
     coap_nack_handler_t on_nack;
     coap_method_handler_t on_request; /* every GET, POST, PUT and DELETE (unknown resource) */
     coap_dtls_id_callback_t psk_for_identity; /* the key for a PSK identity (DTLS only) */
+    coap_event_handler_t on_event;            /* may be NULL; must pass events to the pki */
     const char *listen;                       /* "HOST:PORT" for coap://, NULL for none */
-    const char *dtls_listen;                  /* "HOST:PORT" for coaps:// (PSK), NULL for none */
+    const char *dtls_listen;                  /* "HOST:PORT" for coaps://, NULL for none */
+    lwm2m_net_pki *pki; /* RPK and X.509 clients on dtls_listen too; NULL: PSK only */
 } lwm2m_net_server_setup;
 
 /* A libcoap context for a server: block-wise bodies reassembled, idle sessions reaped after

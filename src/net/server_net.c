@@ -83,13 +83,14 @@ struct lwm2m_srv_runtime {
     coap_context_t *ctx;
     uint16_t udp_port, dtls_port;
     reg_link *links;
-    reg_link *spare;         /* allocated before each /rd request: REGISTERED needs no malloc */
-    coap_session_t *current; /* the session of the /rd request being handled */
-    bool closing;            /* lwm2m_srv_runtime_free: no more callbacks */
-    bool refused;            /* `authorize` refused (and logged) the /rd request at hand */
-    item_list outbox;        /* requests not sent yet */
-    item_list sent;          /* requests waiting for their answer */
-    item_list events;        /* answers and notifications to deliver */
+    reg_link *spare;             /* allocated before each /rd request: REGISTERED needs no malloc */
+    coap_session_t *current;     /* the session of the /rd request being handled */
+    lwm2m_net_peer current_peer; /* and what its client presented */
+    bool closing;                /* lwm2m_srv_runtime_free: no more callbacks */
+    bool refused;                /* `authorize` refused (and logged) the /rd request at hand */
+    item_list outbox;            /* requests not sent yet */
+    item_list sent;              /* requests waiting for their answer */
+    item_list events;            /* answers and notifications to deliver */
     observation *observations;
     uint64_t last_obs_id;
     uint8_t *payload;
@@ -468,22 +469,67 @@ static void on_rd_event(void *ctx, lwm2m_rd_event event, const lwm2m_registratio
         drop_endpoint(r, reg->endpoint);
 }
 
-/* A DTLS peer must hold the endpoint's own identity; an endpoint with credentials may not
- * register over NoSec. */
-static int authorize(void *ctx, const char *endpoint, const lwm2m_rd_peer *peer, char *why,
-                     size_t whylen)
+static const char *creds_name(int creds)
 {
-    lwm2m_srv_runtime *r = ctx;
-    char id[LWM2M_SEC_IDENTITY_MAX + 1] = "";
-    if (peer->secure) {
-        char owner[LWM2M_RD_ENDPOINT_MAX + 1] = "";
+    switch (creds) {
+    case LWM2M_SRV_CREDS_NONE:
+        return "no";
+    case LWM2M_SRV_CREDS_PSK:
+        return "PSK";
+    case LWM2M_SRV_CREDS_RPK:
+        return "RPK";
+    case LWM2M_SRV_CREDS_X509:
+        return "X.509";
+    default:
+        return "unknown";
+    }
+}
+
+static const char *peer_mode_name(lwm2m_net_peer_mode m)
+{
+    switch (m) {
+    case LWM2M_NET_PEER_NOSEC:
+        return "NoSec";
+    case LWM2M_NET_PEER_PSK:
+        return "PSK";
+    case LWM2M_NET_PEER_RPK:
+        return "RPK";
+    case LWM2M_NET_PEER_X509:
+        return "X.509";
+    default:
+        return "DTLS without known credentials";
+    }
+}
+
+/* The binding of every mode: a PSK identity or a public key must belong to the endpoint, a
+ * certificate's CN must be the endpoint's name or map to it (and the endpoint have X.509
+ * credentials); an endpoint with credentials may not register over NoSec or another mode.
+ * 0, or 1 with the reason in `why` (logged; the client gets 4.03). */
+static int check_binding(lwm2m_srv_runtime *r, const char *endpoint, const lwm2m_net_peer *p,
+                         char *why, size_t whylen)
+{
+    const lwm2m_srv_hooks *h = &r->hooks;
+    char owner[LWM2M_RD_ENDPOINT_MAX + 1] = "";
+    switch (p->mode) {
+    case LWM2M_NET_PEER_NOSEC: {
+        /* Anything but a clear "no credentials" keeps the endpoint on DTLS. */
+        int creds =
+            h->credentials_of != NULL ? h->credentials_of(h->ctx, endpoint) : LWM2M_SRV_CREDS_NONE;
+        if (creds == LWM2M_SRV_CREDS_NONE)
+            return 0;
+        snprintf(why, whylen, "the endpoint has %s credentials, NoSec registration refused",
+                 creds_name(creds));
+        return 1;
+    }
+    case LWM2M_NET_PEER_PSK: {
+        char id[LWM2M_SEC_IDENTITY_MAX + 1] = "";
         uint8_t key[LWM2M_SEC_KEY_MAX];
         size_t key_len = sizeof key;
-        printable(peer->identity, peer->identity ? peer->identity_len : 0, id, sizeof id);
-        int rc = peer->identity == NULL || r->hooks.lookup_identity == NULL
+        printable(p->psk_identity, p->psk_identity_len, id, sizeof id);
+        int rc = h->lookup_identity == NULL
                      ? LWM2M_ERR_NOT_FOUND
-                     : r->hooks.lookup_identity(r->hooks.ctx, peer->identity, peer->identity_len,
-                                                owner, key, &key_len);
+                     : h->lookup_identity(h->ctx, p->psk_identity, p->psk_identity_len, owner, key,
+                                          &key_len);
         memset(key, 0, sizeof key);
         owner[sizeof owner - 1] = '\0';
         if (rc != LWM2M_OK)
@@ -492,17 +538,112 @@ static int authorize(void *ctx, const char *endpoint, const lwm2m_rd_peer *peer,
             snprintf(why, whylen, "PSK identity '%s' belongs to endpoint '%s'", id, owner);
         else
             return 0;
-    } else {
-        /* Anything but a clear "no credentials" keeps the endpoint on DTLS. */
-        if (r->hooks.has_credentials == NULL ||
-            r->hooks.has_credentials(r->hooks.ctx, endpoint) == 0)
-            return 0;
-        snprintf(why, whylen, "the endpoint has DTLS credentials, NoSec registration refused");
+        return 1;
     }
-    logf_("security: registration of endpoint %s from %s refused: %s", endpoint, peer->address,
-          why);
+    case LWM2M_NET_PEER_RPK: {
+        int rc = h->lookup_public_key == NULL
+                     ? LWM2M_ERR_NOT_FOUND
+                     : h->lookup_public_key(h->ctx, p->public_key, p->public_key_len, owner);
+        owner[sizeof owner - 1] = '\0';
+        if (rc != LWM2M_OK)
+            snprintf(why, whylen, "public key not registered for any endpoint");
+        else if (strcmp(owner, endpoint) != 0)
+            snprintf(why, whylen, "public key registered for endpoint '%s'", owner);
+        else
+            return 0;
+        return 1;
+    }
+    case LWM2M_NET_PEER_X509: {
+        if (*p->cn == '\0') {
+            snprintf(why, whylen, "certificate without subject CN");
+            return 1;
+        }
+        int creds =
+            h->credentials_of != NULL ? h->credentials_of(h->ctx, endpoint) : LWM2M_SRV_CREDS_NONE;
+        if (creds != LWM2M_SRV_CREDS_X509) {
+            snprintf(why, whylen, "the endpoint has %s credentials, X.509 registration refused",
+                     creds_name(creds));
+            return 1;
+        }
+        if (strcmp(p->cn, endpoint) == 0)
+            return 0;
+        int rc = h->lookup_cn != NULL ? h->lookup_cn(h->ctx, p->cn, owner) : LWM2M_ERR_NOT_FOUND;
+        owner[sizeof owner - 1] = '\0';
+        if (rc == LWM2M_OK && strcmp(owner, endpoint) == 0)
+            return 0;
+        if (rc == LWM2M_OK)
+            snprintf(why, whylen, "certificate CN '%.64s' is mapped to endpoint '%.64s'", p->cn,
+                     owner);
+        else
+            snprintf(why, whylen,
+                     "certificate CN '%.64s' is not the endpoint name and is not mapped to it",
+                     p->cn);
+        return 1;
+    }
+    default:
+        snprintf(why, whylen, "DTLS session without known credentials");
+        return 1;
+    }
+}
+
+static int authorize(void *ctx, const char *endpoint, const lwm2m_rd_peer *peer, char *why,
+                     size_t whylen)
+{
+    lwm2m_srv_runtime *r = ctx;
+    int refused = check_binding(r, endpoint, &r->current_peer, why, whylen);
+    /* A secure registration keeps an identity its Updates must match: none, none could. */
+    if (refused == 0 && peer->secure && (peer->identity == NULL || peer->identity_len == 0)) {
+        snprintf(why, whylen, "no registration identity (CN longer than %d bytes)",
+                 (int)(sizeof((lwm2m_registration *)0)->identity - strlen(LWM2M_SEC_X509_PREFIX)));
+        refused = 1;
+    }
+    if (refused == 0)
+        return 0;
+    logf_("security: registration of endpoint %s from %s (%s) refused: %s", endpoint, peer->address,
+          peer_mode_name(r->current_peer.mode), why);
     r->refused = true;
     return 1;
+}
+
+/* The identity a registration keeps, which its Updates and De-register must present again:
+ * the PSK identity; "rpk:" and the endpoint owning the public key; "x509:" and the CN (PSK
+ * identities may not start with these prefixes: sec_store.h). 0, or -1 when it cannot be
+ * made (no owner, too long): no Update can match it. */
+static int rd_identity(lwm2m_srv_runtime *r, const lwm2m_net_peer *p, uint8_t *out, size_t cap,
+                       size_t *len)
+{
+    char owner[LWM2M_RD_ENDPOINT_MAX + 1] = "";
+    const char *prefix, *name;
+    switch (p->mode) {
+    case LWM2M_NET_PEER_PSK:
+        if (p->psk_identity_len > cap)
+            return -1;
+        memcpy(out, p->psk_identity, p->psk_identity_len);
+        *len = p->psk_identity_len;
+        return 0;
+    case LWM2M_NET_PEER_RPK:
+        if (r->hooks.lookup_public_key == NULL ||
+            r->hooks.lookup_public_key(r->hooks.ctx, p->public_key, p->public_key_len, owner) !=
+                LWM2M_OK)
+            return -1;
+        owner[sizeof owner - 1] = '\0';
+        prefix = LWM2M_SEC_RPK_PREFIX;
+        name = owner;
+        break;
+    case LWM2M_NET_PEER_X509:
+        prefix = LWM2M_SEC_X509_PREFIX;
+        name = p->cn;
+        break;
+    default:
+        return -1;
+    }
+    size_t n = strlen(prefix), m = strlen(name);
+    if (m == 0 || n + m > cap)
+        return -1;
+    memcpy(out, prefix, n);
+    memcpy(out + n, name, m);
+    *len = n + m;
+    return 0;
 }
 
 /* ---- the /rd resource ---- */
@@ -530,11 +671,17 @@ static void handle_rd(lwm2m_srv_runtime *r, coap_session_t *session, const lwm2m
         return;
     }
     lwm2m_rd_peer peer = {address, false, NULL, 0};
-    if (coap_session_get_proto(session) == COAP_PROTO_DTLS) {
-        const coap_bin_const_t *id = coap_session_get_psk_identity(session);
+    uint8_t identity[sizeof((lwm2m_registration *)0)->identity];
+    size_t identity_len = 0;
+    lwm2m_net_peer_get(r->opts.pki, session, &r->current_peer);
+    if (r->current_peer.mode != LWM2M_NET_PEER_NOSEC) {
         peer.secure = true;
-        peer.identity = id ? id->s : NULL;
-        peer.identity_len = id ? id->length : 0;
+        /* No identity (cannot be made): Register is refused by authorize, and an Update or
+         * De-register cannot match a registration's. */
+        if (rd_identity(r, &r->current_peer, identity, sizeof identity, &identity_len) == 0) {
+            peer.identity = identity;
+            peer.identity_len = identity_len;
+        }
     }
     uint8_t buf[256];
     lwm2m_response resp;
@@ -646,6 +793,7 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity, coap
     lwm2m_srv_runtime *r = arg;
     char owner[LWM2M_RD_ENDPOINT_MAX + 1] = "";
     size_t key_len = sizeof r->psk_key;
+    lwm2m_net_pki_forget(r->opts.pki, session); /* a PSK handshake now, whatever came before */
     if (identity != NULL && r->hooks.lookup_identity != NULL &&
         r->hooks.lookup_identity(r->hooks.ctx, identity->s, identity->length, owner, r->psk_key,
                                  &key_len) == LWM2M_OK &&
@@ -660,6 +808,14 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity, coap
         printable(identity->s, identity->length, id, sizeof id);
     logf_("security: DTLS handshake from %s with unknown PSK identity '%s' refused", peer, id);
     return NULL;
+}
+
+static int on_event(coap_session_t *session, const coap_event_t event)
+{
+    lwm2m_srv_runtime *r = coap_get_app_data(coap_session_get_context(session));
+    if (r != NULL)
+        lwm2m_net_pki_event(r->opts.pki, session, event);
+    return 0;
 }
 
 /* ---- sending ---- */
@@ -813,8 +969,15 @@ lwm2m_srv_runtime *lwm2m_srv_runtime_new(const lwm2m_srv_options *opts,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    lwm2m_net_server_setup setup = {
-        r, on_response, on_nack, on_request, psk_for_identity, opts->listen, opts->dtls_listen};
+    lwm2m_net_server_setup setup = {.app = r,
+                                    .on_response = on_response,
+                                    .on_nack = on_nack,
+                                    .on_request = on_request,
+                                    .psk_for_identity = psk_for_identity,
+                                    .on_event = on_event,
+                                    .listen = opts->listen,
+                                    .dtls_listen = opts->dtls_listen,
+                                    .pki = opts->pki};
     r->ctx = lwm2m_net_server_context(&setup, &r->udp_port, &r->dtls_port, err, errlen);
     if (r->ctx == NULL)
         goto fail;

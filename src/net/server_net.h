@@ -1,8 +1,9 @@
-/* The LwM2M Server's transport: libcoap endpoints (NoSec and DTLS PSK), the Registration
- * interface on /rd (through lwm2m_rd), and the Device Management requests the caller sends to
- * registered clients over the CoAP session each client registered from, with their answers,
- * Observe notifications and timeouts handed back through callbacks. Single-threaded: the
- * caller's loop calls lwm2m_srv_runtime_process. */
+/* The LwM2M Server's transport: libcoap endpoints (NoSec, and DTLS with PSK, RPK and X.509
+ * clients), the Registration interface on /rd (through lwm2m_rd) with the identity binding of
+ * every mode, and the Device Management requests the caller sends to registered clients over
+ * the CoAP session each client registered from, with their answers, Observe notifications and
+ * timeouts handed back through callbacks. Single-threaded: the caller's loop calls
+ * lwm2m_srv_runtime_process. */
 #ifndef LWM2M_NET_SERVER_NET_H
 #define LWM2M_NET_SERVER_NET_H
 
@@ -13,6 +14,15 @@
 
 #include "lwm2m/dm_server.h"
 #include "lwm2m/rd.h"
+#include "net/net_pki.h"
+
+/* What binds an endpoint (the answer of credentials_of). */
+typedef enum lwm2m_srv_creds {
+    LWM2M_SRV_CREDS_NONE = 0, /* NoSec */
+    LWM2M_SRV_CREDS_PSK,      /* its PSK identity */
+    LWM2M_SRV_CREDS_RPK,      /* its raw public key */
+    LWM2M_SRV_CREDS_X509,     /* a certificate whose CN is the endpoint name or maps to it */
+} lwm2m_srv_creds;
 
 typedef struct lwm2m_srv_hooks {
     void *ctx;
@@ -20,8 +30,15 @@ typedef struct lwm2m_srv_hooks {
      * endpoint[0..256)). LWM2M_ERR_NOT_FOUND when none. */
     int (*lookup_identity)(void *ctx, const uint8_t *id, size_t len, char *endpoint, uint8_t *key,
                            size_t *key_len);
-    /* 1 when `endpoint` has DTLS credentials (it may then not register over NoSec), else 0. */
-    int (*has_credentials)(void *ctx, const char *endpoint);
+    /* The endpoint whose RPK (a SubjectPublicKeyInfo) this is, copied into endpoint[0..256).
+     * LWM2M_ERR_NOT_FOUND when none. May be NULL. */
+    int (*lookup_public_key)(void *ctx, const uint8_t *key, size_t len, char *endpoint);
+    /* The endpoint the cert map gives for a certificate's subject CN, copied into
+     * endpoint[0..256). LWM2M_ERR_NOT_FOUND when unmapped. May be NULL. */
+    int (*lookup_cn)(void *ctx, const char *cn, char *endpoint);
+    /* The kind of DTLS credentials `endpoint` has (lwm2m_srv_creds); anything but
+     * LWM2M_SRV_CREDS_NONE keeps it off NoSec, so a store failure should not answer NONE. */
+    int (*credentials_of)(void *ctx, const char *endpoint);
     /* Registration events (lwm2m_rd semantics: `reg` valid during the call). May be NULL. */
     void (*on_registration)(void *ctx, lwm2m_rd_event event, const lwm2m_registration *reg);
     /* A notification of observation `obs_id` (see lwm2m_srv_send), after its first answer.
@@ -32,7 +49,9 @@ typedef struct lwm2m_srv_hooks {
 
 typedef struct lwm2m_srv_options {
     const char *listen;         /* "HOST:PORT" for coap://, NULL for none */
-    const char *dtls_listen;    /* "HOST:PORT" for coaps:// (PSK), NULL for none */
+    const char *dtls_listen;    /* "HOST:PORT" for coaps://, NULL for none */
+    lwm2m_net_pki *pki;         /* RPK and X.509 clients on dtls_listen too (the caller's;
+                                   outlives the runtime); NULL: PSK only */
     int64_t request_timeout_ms; /* no answer from the client within this: code 0 (0: 30 s) */
     int64_t grace_ms;           /* added to registration lifetimes (0: none) */
     size_t max_registrations;   /* 0: no limit */

@@ -113,6 +113,18 @@ static int check_entry(const lwm2m_bs_entry *e, size_t i, char *err, size_t errl
     if (e->psk_key_len > LWM2M_PSK_KEY_MAX)
         return say(err, errlen, LWM2M_ERR_INVALID, "endpoint '%s': psk key longer than %d bytes",
                    e->name, LWM2M_PSK_KEY_MAX);
+    if (!endpoint && e->public_key_len > 0)
+        return say(err, errlen, LWM2M_ERR_INVALID,
+                   "template '%s': a public key belongs to endpoints", e->name);
+    if (e->public_key == NULL && e->public_key_len > 0)
+        return say(err, errlen, LWM2M_ERR_INVALID, "endpoint '%s': public key length without data",
+                   e->name);
+    if (e->public_key_len > LWM2M_PUBLIC_KEY_MAX)
+        return say(err, errlen, LWM2M_ERR_INVALID, "endpoint '%s': public key longer than %d bytes",
+                   e->name, LWM2M_PUBLIC_KEY_MAX);
+    if (e->public_key_len > 0 && e->psk_identity_len > 0)
+        return say(err, errlen, LWM2M_ERR_INVALID,
+                   "endpoint '%s': a PSK identity and a public key exclude each other", e->name);
     return LWM2M_OK;
 }
 
@@ -169,6 +181,74 @@ int lwm2m_bs_store_find_identity(lwm2m_bs_store *s, const uint8_t *id, size_t id
     if (id_len == 0 || id_len > LWM2M_PSK_IDENTITY_MAX)
         return LWM2M_ERR_NOT_FOUND;
     return s->be->find_identity(s->impl, id, id_len, endpoint, key, key_len);
+}
+
+int lwm2m_bs_store_find_public_key(lwm2m_bs_store *s, const uint8_t *key, size_t len,
+                                   char **endpoint)
+{
+    if (endpoint != NULL)
+        *endpoint = NULL;
+    if (s == NULL || (key == NULL && len > 0))
+        return LWM2M_ERR_INVALID;
+    /* Whatever a DTLS client presents is looked up as is: no stored key has these sizes. */
+    if (len == 0 || len > LWM2M_PUBLIC_KEY_MAX)
+        return LWM2M_ERR_NOT_FOUND;
+    return s->be->find_public_key(s->impl, key, len, endpoint);
+}
+
+/* 1..max bytes without control characters. */
+static bool valid_name(const char *s, size_t max)
+{
+    if (s == NULL || s[0] == '\0' || strnlen(s, max + 1) > max)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+int lwm2m_bs_store_cert_map_put(lwm2m_bs_store *s, const char *cn, const char *endpoint, char *err,
+                                size_t errlen)
+{
+    say(err, errlen, 0, "%s", "");
+    if (s == NULL)
+        return say(err, errlen, LWM2M_ERR_INVALID, "no store");
+    if (!valid_name(cn, LWM2M_BS_CN_MAX))
+        return say(err, errlen, LWM2M_ERR_INVALID, "a CN is 1..%d bytes without control characters",
+                   LWM2M_BS_CN_MAX);
+    if (!valid_name(endpoint, LWM2M_ENDPOINT_MAX))
+        return say(err, errlen, LWM2M_ERR_INVALID,
+                   "an endpoint name is 1..%d bytes without control characters",
+                   LWM2M_ENDPOINT_MAX);
+    return s->be->cert_map_put(s->impl, cn, endpoint, err, errlen);
+}
+
+int lwm2m_bs_store_cert_map_get(lwm2m_bs_store *s, const char *cn, char **endpoint)
+{
+    if (endpoint != NULL)
+        *endpoint = NULL;
+    if (s == NULL || cn == NULL || endpoint == NULL)
+        return LWM2M_ERR_INVALID;
+    /* A client's CN is looked up as is: one no mapping can have is just absent. */
+    if (!valid_name(cn, LWM2M_BS_CN_MAX))
+        return LWM2M_ERR_NOT_FOUND;
+    return s->be->cert_map_get(s->impl, cn, endpoint);
+}
+
+int lwm2m_bs_store_cert_map_remove(lwm2m_bs_store *s, const char *cn)
+{
+    if (s == NULL || cn == NULL)
+        return LWM2M_ERR_INVALID;
+    if (!valid_name(cn, LWM2M_BS_CN_MAX))
+        return LWM2M_ERR_NOT_FOUND;
+    return s->be->cert_map_remove(s->impl, cn);
+}
+
+int lwm2m_bs_store_cert_map_list(lwm2m_bs_store *s, lwm2m_bs_cert_map_visit fn, void *ctx)
+{
+    if (s == NULL || fn == NULL)
+        return LWM2M_ERR_INVALID;
+    return s->be->cert_map_list(s->impl, fn, ctx);
 }
 
 int lwm2m_bs_store_get_status(lwm2m_bs_store *s, const char *endpoint,

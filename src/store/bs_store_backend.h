@@ -26,6 +26,13 @@ typedef struct lwm2m_bs_backend {
      * bytes and key_len is not NULL. */
     int (*find_identity)(void *impl, const uint8_t *id, size_t id_len, char **endpoint,
                          uint8_t *key, size_t *key_len);
+    /* len within 1..LWM2M_PUBLIC_KEY_MAX; endpoint may be NULL */
+    int (*find_public_key)(void *impl, const uint8_t *key, size_t len, char **endpoint);
+    /* cn and endpoint checked (1..LWM2M_BS_CN_MAX / LWM2M_ENDPOINT_MAX bytes) */
+    int (*cert_map_put)(void *impl, const char *cn, const char *endpoint, char *err, size_t errlen);
+    int (*cert_map_get)(void *impl, const char *cn, char **endpoint);
+    int (*cert_map_remove)(void *impl, const char *cn);
+    int (*cert_map_list)(void *impl, lwm2m_bs_cert_map_visit fn, void *ctx);
     int (*get_status)(void *impl, const char *endpoint, lwm2m_bs_endpoint_status *out);
     /* n >= 1, in one transaction */
     int (*set_status)(void *impl, const lwm2m_bs_status_update *updates, size_t n);

@@ -150,6 +150,32 @@ int store_sqlite_check_owner(store_sqlite *st, int id, const char *name, const u
     return out;
 }
 
+int store_sqlite_check_key_owner(store_sqlite *st, int id, const char *name, const uint8_t *key,
+                                 size_t len)
+{
+    sqlite3_stmt *s;
+    int rc = store_sqlite_acquire(st, id, &s);
+    if (rc != SQLITE_OK)
+        return store_sqlite_fail(st, rc, "endpoint '%s'", name);
+    /* len is 1..1024 here: an int. */
+    rc = sqlite3_bind_blob(s, 1, key, (int)len, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int out = LWM2M_OK;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *owner = sqlite3_column_text(s, 0);
+        out = store_sqlite_note(st, LWM2M_ERR_EXISTS,
+                                "endpoint '%s': public key already belongs to endpoint '%s'", name,
+                                owner != NULL ? (const char *)owner : "?");
+    } else if (rc != SQLITE_DONE) {
+        out = store_sqlite_fail(st, rc, "endpoint '%s'", name);
+    }
+    store_sqlite_release(st, id, s);
+    return out;
+}
+
 static int enable_wal(store_sqlite *st)
 {
     sqlite3_stmt *s;

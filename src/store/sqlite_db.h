@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SQLITE_STMT_MAX 16
+#define STORE_SQLITE_STMT_MAX 24
 
 typedef struct store_sqlite {
     sqlite3 *db;
@@ -40,6 +40,11 @@ int store_sqlite_exec(store_sqlite *st, const char *sql, const char *what);
  * than `name`: statement `id` takes ?1 = identity, ?2 = name and answers the owner. */
 int store_sqlite_check_owner(store_sqlite *st, int id, const char *name, const uint8_t *identity,
                              size_t len);
+
+/* Fails with LWM2M_ERR_EXISTS when public key (a SubjectPublicKeyInfo, 1..1024 bytes) `key`
+ * belongs to an endpoint other than `name`: statement `id` as for store_sqlite_check_owner. */
+int store_sqlite_check_key_owner(store_sqlite *st, int id, const char *name, const uint8_t *key,
+                                 size_t len);
 
 /* Opens (creating) `path` read-write with extended codes, a busy timeout, WAL and
  * synchronous=FULL; sets sql and count for the statements prepared later. */

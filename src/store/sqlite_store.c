@@ -13,23 +13,35 @@
 #include "store/sqlite_db.h"
 
 /* PRAGMA user_version of the schema below; a file of a newer version is refused, not
- * misread. */
-#define SCHEMA_VERSION 1
+ * misread, an older one is upgraded in place (migrate_sql). */
+#define SCHEMA_VERSION 2
 
 /* Status of an endpoint is kept apart from its entry: endpoints configured through a
- * template have a status but no entry, so it cannot be a foreign key of entries. */
+ * template have a status but no entry, so it cannot be a foreign key of entries. Neither can
+ * the cert map's endpoint: a CN may map to an endpoint configured through a template. */
+#define CERT_MAP_SQL                                                                               \
+    "CREATE TABLE IF NOT EXISTS cert_map ("                                                        \
+    " cn TEXT NOT NULL PRIMARY KEY, endpoint TEXT NOT NULL, updated INTEGER NOT NULL);"
+#define PUBLIC_KEY_INDEX_SQL                                                                       \
+    "CREATE UNIQUE INDEX IF NOT EXISTS entries_public_key ON entries (public_key)"                 \
+    " WHERE public_key IS NOT NULL AND kind = 0;"
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS entries ("
     " kind INTEGER NOT NULL, name TEXT NOT NULL, json TEXT NOT NULL,"
     " match TEXT NOT NULL DEFAULT '', psk_identity BLOB, psk_key BLOB,"
-    " updated INTEGER NOT NULL, PRIMARY KEY (kind, name));"
+    " updated INTEGER NOT NULL, public_key BLOB, PRIMARY KEY (kind, name));"
     "CREATE UNIQUE INDEX IF NOT EXISTS entries_psk_identity ON entries (psk_identity)"
-    " WHERE psk_identity IS NOT NULL AND kind = 0;"
+    " WHERE psk_identity IS NOT NULL AND kind = 0;" PUBLIC_KEY_INDEX_SQL
     "CREATE TABLE IF NOT EXISTS status ("
     " endpoint TEXT NOT NULL PRIMARY KEY, next_plan INTEGER NOT NULL, failed INTEGER NOT NULL,"
     " outcome TEXT NOT NULL, diagnostic TEXT NOT NULL, updated INTEGER NOT NULL,"
-    " sessions INTEGER NOT NULL);"
-    "PRAGMA user_version = 1;";
+    " sessions INTEGER NOT NULL);" CERT_MAP_SQL "PRAGMA user_version = 2;";
+
+/* Version 1 (PSK only) to 2: endpoints' RPKs, the cert map. */
+static const char migrate_sql[] =
+    "ALTER TABLE entries ADD COLUMN public_key BLOB;" PUBLIC_KEY_INDEX_SQL CERT_MAP_SQL
+    "PRAGMA user_version = 2;";
 
 enum stmt_id {
     ST_BEGIN,
@@ -37,14 +49,20 @@ enum stmt_id {
     ST_ROLLBACK,
     ST_CLEAR_IDENTITY,
     ST_OWNER,
+    ST_KEY_OWNER,
     ST_UPSERT,
     ST_GET,
     ST_DELETE,
     ST_DELETE_STATUS,
     ST_LIST,
     ST_FIND,
+    ST_FIND_KEY,
     ST_GET_STATUS,
     ST_SET_STATUS,
+    ST_MAP_PUT,
+    ST_MAP_GET,
+    ST_MAP_DELETE,
+    ST_MAP_LIST,
     ST_COUNT
 };
 
@@ -52,20 +70,24 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_CLEAR_IDENTITY] = "UPDATE entries SET psk_identity = NULL"
-                          " WHERE kind = 0 AND name = ?1 AND psk_identity IS NOT NULL",
+    [ST_CLEAR_IDENTITY] = "UPDATE entries SET psk_identity = NULL, public_key = NULL"
+                          " WHERE kind = 0 AND name = ?1"
+                          " AND (psk_identity IS NOT NULL OR public_key IS NOT NULL)",
     [ST_OWNER] = "SELECT name FROM entries WHERE kind = 0 AND psk_identity = ?1 AND name <> ?2",
-    [ST_UPSERT] = "INSERT INTO entries (kind, name, json, match, psk_identity, psk_key, updated)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, name) DO UPDATE SET"
+    [ST_KEY_OWNER] = "SELECT name FROM entries WHERE kind = 0 AND public_key = ?1 AND name <> ?2",
+    [ST_UPSERT] = "INSERT INTO entries"
+                  " (kind, name, json, match, psk_identity, psk_key, updated, public_key)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (kind, name) DO UPDATE SET"
                   " json = excluded.json, match = excluded.match,"
                   " psk_identity = excluded.psk_identity, psk_key = excluded.psk_key,"
-                  " updated = excluded.updated",
+                  " updated = excluded.updated, public_key = excluded.public_key",
     [ST_GET] = "SELECT json FROM entries WHERE kind = ?1 AND name = ?2",
     [ST_DELETE] = "DELETE FROM entries WHERE kind = ?1 AND name = ?2",
     [ST_DELETE_STATUS] = "DELETE FROM status WHERE endpoint = ?1",
-    [ST_LIST] = "SELECT name, json, match, psk_identity, psk_key FROM entries"
+    [ST_LIST] = "SELECT name, json, match, psk_identity, psk_key, public_key FROM entries"
                 " WHERE kind = ?1 ORDER BY name",
     [ST_FIND] = "SELECT name, psk_key FROM entries WHERE kind = 0 AND psk_identity = ?1",
+    [ST_FIND_KEY] = "SELECT name FROM entries WHERE kind = 0 AND public_key = ?1",
     [ST_GET_STATUS] = "SELECT next_plan, failed, outcome, diagnostic, updated, sessions"
                       " FROM status WHERE endpoint = ?1",
     [ST_SET_STATUS] = "INSERT INTO status"
@@ -74,6 +96,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " next_plan = excluded.next_plan, failed = excluded.failed,"
                       " outcome = excluded.outcome, diagnostic = excluded.diagnostic,"
                       " updated = excluded.updated, sessions = excluded.sessions",
+    [ST_MAP_PUT] = "INSERT INTO cert_map (cn, endpoint, updated) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT (cn) DO UPDATE SET endpoint = excluded.endpoint,"
+                   " updated = excluded.updated",
+    [ST_MAP_GET] = "SELECT endpoint FROM cert_map WHERE cn = ?1",
+    [ST_MAP_DELETE] = "DELETE FROM cert_map WHERE cn = ?1",
+    [ST_MAP_LIST] = "SELECT cn, endpoint FROM cert_map ORDER BY cn",
 };
 
 typedef struct sqlite_store {
@@ -142,6 +170,8 @@ static int upsert(sqlite_store *st, const lwm2m_bs_entry *e, int64_t now)
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 7, now);
     if (rc == SQLITE_OK)
+        rc = bind_bytes(s, 8, e->public_key, e->public_key_len);
+    if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
     int out =
         rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "%s '%s'", what, e->name);
@@ -165,6 +195,9 @@ static int put_all(sqlite_store *st, const lwm2m_bs_entry *entries, size_t n)
         if (e->kind == LWM2M_BS_ENTRY_ENDPOINT && e->psk_identity_len > 0)
             rc = store_sqlite_check_owner(&st->sq, ST_OWNER, e->name, e->psk_identity,
                                           e->psk_identity_len);
+        if (rc == LWM2M_OK && e->kind == LWM2M_BS_ENTRY_ENDPOINT && e->public_key_len > 0)
+            rc = store_sqlite_check_key_owner(&st->sq, ST_KEY_OWNER, e->name, e->public_key,
+                                              e->public_key_len);
         if (rc == LWM2M_OK)
             rc = upsert(st, e, now);
         if (rc != LWM2M_OK)
@@ -306,6 +339,7 @@ static int sq_list(void *impl, lwm2m_bs_entry_kind kind, lwm2m_bs_store_visit fn
         }
         e.psk_identity = column_bytes(s, 3, &e.psk_identity_len);
         e.psk_key = column_bytes(s, 4, &e.psk_key_len);
+        e.public_key = column_bytes(s, 5, &e.public_key_len);
         out = fn(ctx, &e);
         if (out != 0)
             break;
@@ -358,6 +392,113 @@ static int sq_find_identity(void *impl, const uint8_t *id, size_t id_len, char *
         out = store_sqlite_fail(&st->sq, rc, "find identity");
     }
     store_sqlite_release(&st->sq, ST_FIND, s);
+    return out;
+}
+
+/* A malloc'ed copy of text column i into *out (NULL out: nothing). */
+static int column_dup(sqlite_store *st, sqlite3_stmt *s, int i, char **out, const char *what)
+{
+    const unsigned char *text = sqlite3_column_text(s, i);
+    size_t len = (size_t)sqlite3_column_bytes(s, i);
+    if (text == NULL)
+        return store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "%s: out of memory", what);
+    if (out == NULL)
+        return LWM2M_OK;
+    if ((*out = malloc(len + 1)) == NULL)
+        return store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "%s: out of memory", what);
+    memcpy(*out, text, len);
+    (*out)[len] = '\0';
+    return LWM2M_OK;
+}
+
+/* One row, one text column: statement `id` with ?1 = bytes (text when `is_text`). */
+static int lookup_name(sqlite_store *st, enum stmt_id id, const void *key, size_t len, bool is_text,
+                       char **out, const char *what)
+{
+    st->sq.error[0] = '\0';
+    sqlite3_stmt *s;
+    int rc = store_sqlite_acquire(&st->sq, id, &s);
+    if (rc != SQLITE_OK)
+        return store_sqlite_fail(&st->sq, rc, "%s", what);
+    rc = is_text ? bind_text(s, 1, key) : bind_bytes(s, 1, key, len);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int res;
+    if (rc == SQLITE_ROW)
+        res = column_dup(st, s, 0, out, what);
+    else if (rc == SQLITE_DONE)
+        res = store_sqlite_note(&st->sq, LWM2M_ERR_NOT_FOUND, "%s: none", what);
+    else
+        res = store_sqlite_fail(&st->sq, rc, "%s", what);
+    store_sqlite_release(&st->sq, id, s);
+    return res;
+}
+
+static int sq_find_public_key(void *impl, const uint8_t *key, size_t len, char **endpoint)
+{
+    return lookup_name(impl, ST_FIND_KEY, key, len, false, endpoint, "find public key");
+}
+
+static int sq_cert_map_get(void *impl, const char *cn, char **endpoint)
+{
+    return lookup_name(impl, ST_MAP_GET, cn, 0, true, endpoint, "cert map");
+}
+
+static int sq_cert_map_put(void *impl, const char *cn, const char *endpoint, char *err,
+                           size_t errlen)
+{
+    sqlite_store *st = impl;
+    st->sq.error[0] = '\0';
+    sqlite3_stmt *s = NULL;
+    int rc = store_sqlite_acquire(&st->sq, ST_MAP_PUT, &s);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 1, cn);
+    if (rc == SQLITE_OK)
+        rc = bind_text(s, 2, endpoint);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    int out = rc == SQLITE_DONE ? LWM2M_OK : store_sqlite_fail(&st->sq, rc, "cert map '%s'", cn);
+    if (s != NULL)
+        store_sqlite_release(&st->sq, ST_MAP_PUT, s);
+    copy_error(st, err, errlen);
+    return out;
+}
+
+static int sq_cert_map_remove(void *impl, const char *cn)
+{
+    sqlite_store *st = impl;
+    st->sq.error[0] = '\0';
+    bool changed = false;
+    int rc = delete_named(st, ST_MAP_DELETE, -1, cn, &changed);
+    if (rc == LWM2M_OK && !changed)
+        rc = store_sqlite_note(&st->sq, LWM2M_ERR_NOT_FOUND, "CN '%s' is not mapped", cn);
+    return rc;
+}
+
+static int sq_cert_map_list(void *impl, lwm2m_bs_cert_map_visit fn, void *ctx)
+{
+    sqlite_store *st = impl;
+    st->sq.error[0] = '\0';
+    sqlite3_stmt *s;
+    int rc = store_sqlite_acquire(&st->sq, ST_MAP_LIST, &s);
+    if (rc != SQLITE_OK)
+        return store_sqlite_fail(&st->sq, rc, "cert map list");
+    int out = LWM2M_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *cn = (const char *)sqlite3_column_text(s, 0);
+        const char *ep = (const char *)sqlite3_column_text(s, 1);
+        if (cn == NULL || ep == NULL) {
+            out = store_sqlite_note(&st->sq, LWM2M_ERR_NOMEM, "cert map list: out of memory");
+            break;
+        }
+        if ((out = fn(ctx, cn, ep)) != 0)
+            break;
+    }
+    if (out == LWM2M_OK && rc != SQLITE_DONE)
+        out = store_sqlite_fail(&st->sq, rc, "cert map list");
+    store_sqlite_release(&st->sq, ST_MAP_LIST, s);
     return out;
 }
 
@@ -479,7 +620,8 @@ static int refuse_newer(sqlite_store *st, int64_t version)
                              (long long)version, SCHEMA_VERSION);
 }
 
-/* Creates the schema of a new file, once even when processes open it together. */
+/* Creates the schema of a new file, or upgrades an older one, once even when processes open
+ * it together. */
 static int create_schema(sqlite_store *st)
 {
     int rc = store_sqlite_exec(&st->sq, "BEGIN IMMEDIATE", "create schema");
@@ -490,16 +632,21 @@ static int create_schema(sqlite_store *st)
     if (rc == LWM2M_OK && version > SCHEMA_VERSION)
         rc = refuse_newer(st, version);
     if (rc == LWM2M_OK && version == 0) {
-        /* Version 0 with tables: some other application's database — unless the only table
-         * is the LwM2M Server's credentials (sec_store.c), which may share the file. */
+        /* Version 0 with tables: some other application's database — unless the only tables
+         * are the LwM2M Server's credentials (sec_store.c), which may share the file. */
         rc = pragma_int(
-            st, "SELECT count(*) FROM sqlite_schema WHERE tbl_name <> 'server_security'", &objects);
+            st,
+            "SELECT count(*) FROM sqlite_schema"
+            " WHERE tbl_name NOT IN ('server_security', 'server_pki', 'server_cert_map')",
+            &objects);
         if (rc == LWM2M_OK && objects > 0)
             rc = store_sqlite_note(&st->sq, LWM2M_ERR_INVALID,
                                    "not a bootstrap store (%lld tables, no version)",
                                    (long long)objects);
         if (rc == LWM2M_OK)
             rc = store_sqlite_exec(&st->sq, schema_sql, "create schema");
+    } else if (rc == LWM2M_OK && version < SCHEMA_VERSION) {
+        rc = store_sqlite_exec(&st->sq, migrate_sql, "upgrade schema to version 2");
     }
     if (rc == LWM2M_OK)
         rc = store_sqlite_exec(&st->sq, "COMMIT", "create schema");
@@ -573,6 +720,11 @@ const lwm2m_bs_backend lwm2m_bs_sqlite_backend = {
     .remove = sq_remove,
     .list = sq_list,
     .find_identity = sq_find_identity,
+    .find_public_key = sq_find_public_key,
+    .cert_map_put = sq_cert_map_put,
+    .cert_map_get = sq_cert_map_get,
+    .cert_map_remove = sq_cert_map_remove,
+    .cert_map_list = sq_cert_map_list,
     .get_status = sq_get_status,
     .set_status = sq_set_status,
     .last_error = sq_last_error,

@@ -1,13 +1,17 @@
-/* The consistency check at Bootstrap-Finish: one test per rule, and the seed's example. */
+/* The consistency check at Bootstrap-Finish: one test per rule, and the seed's example; the key
+ * material of RPK and certificate mode with real keys (der_vectors.h), each corruption named
+ * by its resource. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "der_vectors.h"
 #include "lwm2m/consistency.h"
 #include "lwm2m/error.h"
 #include "lwm2m/model.h"
@@ -16,6 +20,16 @@
 static const lwm2m_capabilities full_caps = {
     0, true, (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_NOSEC),
     LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS};
+
+/* A client that also connects with RPK and certificates, exact matching only. */
+static const lwm2m_capabilities pk_caps = {0,
+                                           true,
+                                           (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_RPK) |
+                                               (1u << LWM2M_SECURITY_CERTIFICATE) |
+                                               (1u << LWM2M_SECURITY_NOSEC),
+                                           LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS,
+                                           0,
+                                           lwm2m_consistency_check_keys};
 
 static void set(lwm2m_model *m, lwm2m_path p, lwm2m_value v)
 {
@@ -63,6 +77,30 @@ static void add_account(lwm2m_model *m, uint16_t iid, int64_t ssid, const char *
     set(m, lwm2m_path_res(1, iid, 7), lwm2m_value_str("U"));
 }
 
+static void set_bytes(lwm2m_model *m, lwm2m_path p, const void *data, size_t len)
+{
+    set(m, p, lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, data, len));
+}
+
+/* Server account `iid` in RPK mode: own key pair RPK_PUB/RPK_KEY, the server's key RPK_PUB. */
+static void add_rpk_account(lwm2m_model *m, uint16_t iid, int64_t ssid)
+{
+    add_account(m, iid, ssid, "coaps://dm.example", LWM2M_SECURITY_RPK);
+    set_bytes(m, lwm2m_path_res(0, iid, 3), RPK_PUB, sizeof RPK_PUB);
+    set_bytes(m, lwm2m_path_res(0, iid, 4), RPK_PUB, sizeof RPK_PUB);
+    set_bytes(m, lwm2m_path_res(0, iid, 5), RPK_KEY, sizeof RPK_KEY);
+}
+
+/* Server account `iid` in certificate mode: CERT and its key; the server's certificate, CERT
+ * too (Certificate Usage absent: 3, domain-issued certificate). */
+static void add_cert_account(lwm2m_model *m, uint16_t iid, int64_t ssid)
+{
+    add_account(m, iid, ssid, "coaps://dm.example", LWM2M_SECURITY_CERTIFICATE);
+    set_bytes(m, lwm2m_path_res(0, iid, 3), CERT, sizeof CERT);
+    set_bytes(m, lwm2m_path_res(0, iid, 4), CERT, sizeof CERT);
+    set_bytes(m, lwm2m_path_res(0, iid, 5), CERT_KEY, sizeof CERT_KEY);
+}
+
 static void add_acl(lwm2m_model *m, uint16_t iid, int64_t obj, int64_t inst, uint16_t who,
                     int64_t owner)
 {
@@ -108,6 +146,21 @@ static void expect(lwm2m_model *m, const lwm2m_capabilities *caps, lwm2m_consist
     /* The diagnostic starts with the rule name. */
     assert_memory_equal(r.message, lwm2m_consistency_rule_name(want),
                         strlen(lwm2m_consistency_rule_name(want)));
+}
+
+/* expect(), and the diagnostic contains `text`. */
+static void expect_msg(lwm2m_model *m, const lwm2m_capabilities *caps, lwm2m_consistency_rule want,
+                       const char *path, const char *text)
+{
+    expect(m, caps, want, path);
+    lwm2m_consistency_result r;
+    lwm2m_consistency_check(m, caps, &r);
+    if (strstr(r.message, text) == NULL)
+        fail_msg("diagnostic '%s' lacks '%s'", r.message, text);
+    /* "<rule>: <path>: ..." names the resource */
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s: %s: ", lwm2m_consistency_rule_name(want), path);
+    assert_memory_equal(r.message, prefix, strlen(prefix));
 }
 
 static void test_consistent(void **state)
@@ -220,6 +273,182 @@ static void test_uri_and_mode(void **state)
     expect(m, &full_caps, LWM2M_RULE_UNSUPPORTED_SCHEME, "/0/1/0");
 }
 
+static void test_rpk_mode(void **state)
+{
+    lwm2m_model *m = *state;
+    add_rpk_account(m, 1, 101);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    /* a client without RPK refuses the mode as before */
+    expect(m, &full_caps, LWM2M_RULE_UNSUPPORTED_MODE, "/0/1/2");
+    /* own public key: a certificate, a truncated key */
+    set_bytes(m, lwm2m_path_res(0, 1, 3), CERT, sizeof CERT);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/3",
+               "not a SubjectPublicKeyInfo (RPK mode)");
+    set_bytes(m, lwm2m_path_res(0, 1, 3), RPK_PUB, sizeof RPK_PUB - 1);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/3", "runs past the end");
+    set_bytes(m, lwm2m_path_res(0, 1, 3), RPK_PUB, sizeof RPK_PUB);
+    /* private key: a public key, another key, the same key as SEC1 */
+    set_bytes(m, lwm2m_path_res(0, 1, 5), RPK_PUB, sizeof RPK_PUB);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/5",
+               "not a PKCS#8, SEC1 or PKCS#1 private key");
+    set_bytes(m, lwm2m_path_res(0, 1, 5), CERT_KEY, sizeof CERT_KEY);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/5",
+               "private key does not belong to the public key in /0/1/3");
+    set_bytes(m, lwm2m_path_res(0, 1, 5), RPK_SEC1, sizeof RPK_SEC1);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    /* server public key: absent, empty, not a key, an unknown curve */
+    unset(m, lwm2m_path_inst(0, 1), 4);
+    expect_msg(m, &pk_caps, LWM2M_RULE_MISSING_RESOURCE, "/0/1/4", "needs the Server Public Key");
+    set_bytes(m, lwm2m_path_res(0, 1, 4), "", 0);
+    expect(m, &pk_caps, LWM2M_RULE_MISSING_RESOURCE, "/0/1/4");
+    set_bytes(m, lwm2m_path_res(0, 1, 4), "\x30\x03\x02\x01\x00", 5);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4",
+               "not a SubjectPublicKeyInfo (RPK mode)");
+    uint8_t other_curve[sizeof RPK_PUB];
+    memcpy(other_curve, RPK_PUB, sizeof RPK_PUB);
+    other_curve[22] ^= 0x0F; /* last byte of the prime256v1 OID */
+    assert_int_equal(other_curve[22] ^ 0x0F, 0x07);
+    set_bytes(m, lwm2m_path_res(0, 1, 4), other_curve, sizeof other_curve);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4", "EC curve not supported");
+    set_bytes(m, lwm2m_path_res(0, 1, 4), RPK_PUB, sizeof RPK_PUB);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    /* without a key check (a client that does not link the DER reader) only presence counts */
+    lwm2m_capabilities unchecked = pk_caps;
+    unchecked.check_keys = NULL;
+    set_bytes(m, lwm2m_path_res(0, 1, 3), "x", 1);
+    expect(m, &unchecked, LWM2M_CONSISTENT, "/");
+    expect(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/3");
+    assert_int_equal(lwm2m_consistency_check_keys(m, 1, LWM2M_SECURITY_RPK, &pk_caps, NULL),
+                     LWM2M_RULE_BAD_KEY_MATERIAL);
+    set_bytes(m, lwm2m_path_res(0, 1, 3), RPK_PUB, sizeof RPK_PUB);
+    assert_int_equal(lwm2m_consistency_check_keys(m, 1, LWM2M_SECURITY_RPK, &pk_caps, NULL),
+                     LWM2M_CONSISTENT);
+    /* the Bootstrap-Server account is checked alike */
+    set(m, lwm2m_path_res(0, 0, 0), lwm2m_value_str("coaps://bs.example"));
+    set(m, lwm2m_path_res(0, 0, 2), lwm2m_value_int(LWM2M_SECURITY_RPK));
+    set_bytes(m, lwm2m_path_res(0, 0, 3), RPK_PUB, sizeof RPK_PUB);
+    set_bytes(m, lwm2m_path_res(0, 0, 5), RPK_KEY, sizeof RPK_KEY);
+    set_bytes(m, lwm2m_path_res(0, 0, 4), RPK_KEY, sizeof RPK_KEY);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/0/4", "not a SubjectPublicKeyInfo");
+    set_bytes(m, lwm2m_path_res(0, 0, 4), RPK_PUB, sizeof RPK_PUB);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+}
+
+static void test_security_parameters(void **state)
+{
+    lwm2m_model *m = *state;
+    add_rpk_account(m, 1, 101);
+    /* Matching Type: range, the hash size it implies, the client's own set */
+    set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(4));
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_SECURITY_PARAMETER, "/0/1/13", "outside 0..3");
+    set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(1));
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4",
+               "Matching Type 1 needs a 32-byte hash, not 91 bytes");
+    uint8_t hash[64] = {0};
+    set_bytes(m, lwm2m_path_res(0, 1, 4), hash, 32);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    lwm2m_capabilities exact_only = pk_caps;
+    exact_only.matching_types = 1u << 0;
+    expect_msg(m, &exact_only, LWM2M_RULE_UNSUPPORTED_SECURITY_PARAMETER, "/0/1/13",
+               "Matching Type 1 (SHA-256 hash) not supported");
+    set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(3));
+    set_bytes(m, lwm2m_path_res(0, 1, 4), hash, 64);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(0));
+    set_bytes(m, lwm2m_path_res(0, 1, 4), RPK_PUB, sizeof RPK_PUB);
+    expect(m, &exact_only, LWM2M_CONSISTENT, "/");
+    /* SNI: a DNS host name */
+    set(m, lwm2m_path_res(0, 1, 14), lwm2m_value_str("dm-1.example.com"));
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    static const char *const bad_sni[] = {
+        "192.0.2.1", "a b", "", "-a.example", "a-.example", "a..b", "example.com."};
+    for (size_t i = 0; i < sizeof bad_sni / sizeof bad_sni[0]; i++) {
+        set(m, lwm2m_path_res(0, 1, 14), lwm2m_value_str(bad_sni[i]));
+        expect_msg(m, &pk_caps, LWM2M_RULE_BAD_SECURITY_PARAMETER, "/0/1/14",
+                   "SNI is not a DNS host name");
+    }
+    set(m, lwm2m_path_res(0, 1, 14), lwm2m_value_str("dm.example"));
+    /* cipher suites: known values, one at least for the key */
+    set(m, lwm2m_path_rinst(0, 1, 16, 0), lwm2m_value_uint(0xC0AE));
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    set(m, lwm2m_path_rinst(0, 1, 16, 1), lwm2m_value_uint(0x1301)); /* TLS 1.3 only */
+    expect_msg(m, &pk_caps, LWM2M_RULE_UNSUPPORTED_SECURITY_PARAMETER, "/0/1/16/1",
+               "cipher suite 0x1301 not supported by this client");
+    set(m, lwm2m_path_rinst(0, 1, 16, 1), lwm2m_value_uint(70000));
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_SECURITY_PARAMETER, "/0/1/16/1", "outside 0..65535");
+    set(m, lwm2m_path_rinst(0, 1, 16, 1), lwm2m_value_uint(0xC0A8));
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    set(m, lwm2m_path_rinst(0, 1, 16, 0), lwm2m_value_uint(0xC02F)); /* ECDHE_RSA */
+    expect_msg(m, &pk_caps, LWM2M_RULE_UNSUPPORTED_SECURITY_PARAMETER, "/0/1/16",
+               "no cipher suite for EC keys (ECDHE_ECDSA) listed");
+    assert_int_equal(lwm2m_cipher_suite_kind(0xC0A8), LWM2M_SUITE_PSK);
+    assert_int_equal(lwm2m_cipher_suite_kind(0xC0AE), LWM2M_SUITE_ECDSA);
+    assert_int_equal(lwm2m_cipher_suite_kind(0xC02F), LWM2M_SUITE_RSA);
+    assert_int_equal(lwm2m_cipher_suite_kind(0x1301), 0);
+
+    /* PSK and NoSec keep their behaviour: these resources are not looked at */
+    add_account(m, 2, 102, "coaps://dm2.example", LWM2M_SECURITY_PSK);
+    set(m, lwm2m_path_res(0, 2, 13), lwm2m_value_uint(9));
+    set(m, lwm2m_path_res(0, 2, 14), lwm2m_value_str("not a host"));
+    set(m, lwm2m_path_rinst(0, 2, 16, 0), lwm2m_value_uint(0x1301));
+    set(m, lwm2m_path_rinst(0, 1, 16, 0), lwm2m_value_uint(0xC0AE));
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+}
+
+static void test_certificate_mode(void **state)
+{
+    lwm2m_model *m = *state;
+    add_cert_account(m, 1, 101);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    /* own certificate: a public key, a corrupted certificate */
+    set_bytes(m, lwm2m_path_res(0, 1, 3), RPK_PUB, sizeof RPK_PUB);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/3",
+               "not an X.509 certificate (certificate mode)");
+    uint8_t bad[sizeof CERT];
+    memcpy(bad, CERT, sizeof CERT);
+    bad[sizeof CERT - 1] = 0; /* fine: the signature's last byte */
+    set_bytes(m, lwm2m_path_res(0, 1, 3), bad, sizeof bad);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    bad[3] ^= 1; /* the outer length */
+    set_bytes(m, lwm2m_path_res(0, 1, 3), bad, sizeof bad);
+    expect(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/3");
+    set_bytes(m, lwm2m_path_res(0, 1, 3), CERT, sizeof CERT);
+    /* private key of another certificate */
+    set_bytes(m, lwm2m_path_res(0, 1, 5), RPK_KEY, sizeof RPK_KEY);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/5",
+               "private key does not belong to the certificate in /0/1/3");
+    set_bytes(m, lwm2m_path_res(0, 1, 5), CERT_KEY, sizeof CERT_KEY);
+    /* Certificate Usage: range; 0 and 2 name a CA, 1 and 3 a server certificate */
+    set(m, lwm2m_path_res(0, 1, 15), lwm2m_value_uint(4));
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_SECURITY_PARAMETER, "/0/1/15",
+               "Certificate Usage 4 outside 0..3");
+    for (unsigned usage = 0; usage <= 3; usage++) {
+        set(m, lwm2m_path_res(0, 1, 15), lwm2m_value_uint(usage));
+        if (usage == 0 || usage == 2) {
+            expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4", "not a CA certificate");
+            set_bytes(m, lwm2m_path_res(0, 1, 4), CA_CERT, sizeof CA_CERT);
+            expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+            set_bytes(m, lwm2m_path_res(0, 1, 4), CERT, sizeof CERT);
+        } else {
+            expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+        }
+    }
+    /* the server's certificate as a raw key: not a certificate */
+    set_bytes(m, lwm2m_path_res(0, 1, 4), RPK_PUB, sizeof RPK_PUB);
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4",
+               "not an X.509 certificate (Certificate Usage 3)");
+    /* with a Matching Type, /0/x/4 holds a hash */
+    set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(2));
+    expect_msg(m, &pk_caps, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4", "needs a 48-byte hash");
+    uint8_t hash[48] = {1};
+    set_bytes(m, lwm2m_path_res(0, 1, 4), hash, sizeof hash);
+    expect(m, &pk_caps, LWM2M_CONSISTENT, "/");
+    /* an RSA-only cipher suite list for an EC certificate */
+    set(m, lwm2m_path_rinst(0, 1, 16, 7), lwm2m_value_uint(0x009C));
+    expect_msg(m, &pk_caps, LWM2M_RULE_UNSUPPORTED_SECURITY_PARAMETER, "/0/1/16",
+               "no cipher suite for EC keys");
+}
+
 static void test_too_many_servers(void **state)
 {
     lwm2m_model *m = *state;
@@ -290,6 +519,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_too_many_servers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acl_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seed_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rpk_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_security_parameters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_certificate_mode, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

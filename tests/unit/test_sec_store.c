@@ -1,6 +1,6 @@
 /* The LwM2M Server's credential store (SQLite): binary round trips, replace, identity
- * uniqueness, lookups, listing, bad input, specs and paths, persistence, and sharing one file
- * with the Bootstrap Server's store in either order. */
+ * uniqueness, lookups, listing, bad input, specs and paths, persistence, sharing one file
+ * with the Bootstrap Server's store in either order; RPK and X.509 entries and the cert map. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,7 +222,7 @@ static void open_creates_table(void **state)
     assert_string_equal(out, "0");
     sql_text(f->path, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", out,
              sizeof out);
-    assert_string_equal(out, "server_security");
+    assert_string_equal(out, "server_cert_map,server_pki,server_security");
     assert_string_equal(lwm2m_sec_store_last_error(f->s), "");
 }
 
@@ -674,7 +674,7 @@ static void share_file(const char *path, lwm2m_sec_store *sec, lwm2m_bs_store *b
     assert_string_equal(listing(sec, &v), want_listing);
     char out[64];
     sql_text(path, "PRAGMA user_version", out, sizeof out);
-    assert_string_equal(out, "1");
+    assert_string_equal(out, "2");
     sql_text(path, "PRAGMA integrity_check", out, sizeof out);
     assert_string_equal(out, "ok");
 }
@@ -737,11 +737,199 @@ static void foreign_file_left_alone(void **state)
     lwm2m_sec_store_close(s);
     sql_text(path, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", out,
              sizeof out);
-    assert_string_equal(out, "server_security,things");
+    assert_string_equal(out, "server_cert_map,server_pki,server_security,things");
     sql_text(path, "PRAGMA user_version", out, sizeof out);
     assert_string_equal(out, "0");
     sql_text(path, "SELECT x FROM things", out, sizeof out);
     assert_string_equal(out, "42");
+}
+
+/* ---- RPK, X.509 and the cert map ---- */
+
+static const uint8_t SEC_KEY_A[] = {0x30, 0x05, 0x30, 0x00, 0x03, 0x01, 0xaa};
+static const uint8_t SEC_KEY_B[] = {0x30, 0x05, 0x30, 0x00, 0x03, 0x01, 0xbb};
+
+static lwm2m_sec_info rpk_creds(const char *ep, const uint8_t *key, size_t len)
+{
+    lwm2m_sec_info i;
+    memset(&i, 0, sizeof i);
+    snprintf(i.endpoint, sizeof i.endpoint, "%s", ep);
+    i.mode = LWM2M_SEC_RPK;
+    memcpy(i.public_key, key, len);
+    i.public_key_len = len;
+    return i;
+}
+
+static lwm2m_sec_info x509_creds(const char *ep)
+{
+    lwm2m_sec_info i;
+    memset(&i, 0, sizeof i);
+    snprintf(i.endpoint, sizeof i.endpoint, "%s", ep);
+    i.mode = LWM2M_SEC_X509;
+    return i;
+}
+
+static void assert_key_owner(lwm2m_sec_store *s, const uint8_t *key, size_t len, const char *want)
+{
+    lwm2m_sec_info got;
+    memset(&got, 0x5a, sizeof got);
+    int rc = lwm2m_sec_store_find_public_key(s, key, len, &got);
+    if (want == NULL) {
+        assert_int_equal(rc, LWM2M_ERR_NOT_FOUND);
+        assert_zeroed(&got);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(got.endpoint, want);
+    assert_int_equal(got.mode, LWM2M_SEC_RPK);
+    assert_int_equal(got.public_key_len, len);
+    assert_memory_equal(got.public_key, key, len);
+}
+
+static void rpk_and_x509_round_trip(void **state)
+{
+    fixture *f = *state;
+    lwm2m_sec_info a = rpk_creds("dev-a", SEC_KEY_A, sizeof SEC_KEY_A), x = x509_creds("dev-x");
+    put_ok(f->s, a);
+    put_ok(f->s, x);
+    lwm2m_sec_info got;
+    memset(&got, 0x5a, sizeof got);
+    assert_int_equal(lwm2m_sec_store_get(f->s, "dev-a", &got), 0);
+    assert_memory_equal(&got, &a, sizeof got);
+    memset(&got, 0x5a, sizeof got);
+    assert_int_equal(lwm2m_sec_store_get(f->s, "dev-x", &got), 0);
+    assert_memory_equal(&got, &x, sizeof got);
+    assert_key_owner(f->s, SEC_KEY_A, sizeof SEC_KEY_A, "dev-a");
+    assert_key_owner(f->s, SEC_KEY_B, sizeof SEC_KEY_B, NULL);
+    assert_key_owner(f->s, SEC_KEY_A, 0, NULL);
+    /* Neither has a PSK identity to be found by. */
+    assert_no_identity(f->s, "", 0);
+    /* In the list with the PSK entries, in endpoint order. */
+    put_ok(f->s, text_creds("dev-p", "id-p", "k"));
+    seen v;
+    assert_string_equal(listing(f->s, &v), "dev-a||;dev-p|id-p|k;dev-x||;");
+    assert_string_equal(lwm2m_sec_mode_name(LWM2M_SEC_RPK), "rpk");
+    assert_string_equal(lwm2m_sec_mode_name(LWM2M_SEC_X509), "x509");
+    assert_string_equal(lwm2m_sec_mode_name(LWM2M_SEC_PSK), "psk");
+}
+
+static void mode_change_keeps_one_entry(void **state)
+{
+    fixture *f = *state;
+    /* PSK, then RPK, then X.509, then PSK again: one entry each time, and what the old mode
+     * held (identity, key) is free for others. */
+    put_ok(f->s, text_creds("dev-1", "id-1", "k1"));
+    lwm2m_sec_info r = rpk_creds("dev-1", SEC_KEY_A, sizeof SEC_KEY_A);
+    put_ok(f->s, r);
+    assert_no_identity(f->s, "id-1", 4);
+    put_ok(f->s, text_creds("dev-2", "id-1", "k2"));
+    put_ok(f->s, x509_creds("dev-1"));
+    assert_key_owner(f->s, SEC_KEY_A, sizeof SEC_KEY_A, NULL);
+    put_ok(f->s, rpk_creds("dev-3", SEC_KEY_A, sizeof SEC_KEY_A));
+    lwm2m_sec_info p = text_creds("dev-1", "id-9", "k9");
+    put_ok(f->s, p);
+    assert_stored(f->s, &p);
+    char out[128];
+    sql_text(f->path, "SELECT count(*) FROM server_pki WHERE endpoint = 'dev-1'", out, sizeof out);
+    assert_string_equal(out, "0");
+    /* Removing an RPK entry frees its key. */
+    assert_int_equal(lwm2m_sec_store_remove(f->s, "dev-3"), 0);
+    assert_int_equal(lwm2m_sec_store_remove(f->s, "dev-3"), LWM2M_ERR_NOT_FOUND);
+    assert_key_owner(f->s, SEC_KEY_A, sizeof SEC_KEY_A, NULL);
+}
+
+static void public_key_conflict(void **state)
+{
+    fixture *f = *state;
+    put_ok(f->s, rpk_creds("dev-a", SEC_KEY_A, sizeof SEC_KEY_A));
+    lwm2m_sec_info b = rpk_creds("dev-b", SEC_KEY_A, sizeof SEC_KEY_A);
+    char err[256] = "";
+    assert_int_equal(lwm2m_sec_store_put(f->s, &b, err, sizeof err), LWM2M_ERR_EXISTS);
+    assert_string_equal(err, "endpoint 'dev-b': public key already belongs to endpoint 'dev-a'");
+    assert_absent(f->s, "dev-b");
+    /* The same endpoint may put its own key again. */
+    put_ok(f->s, rpk_creds("dev-a", SEC_KEY_A, sizeof SEC_KEY_A));
+}
+
+static void pki_put_invalid(void **state)
+{
+    fixture *f = *state;
+    char err[256];
+    lwm2m_sec_info i = rpk_creds("dev", SEC_KEY_A, 0);
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    assert_string_equal(err, "endpoint 'dev': public key of 0 bytes (1..1024)");
+    i = rpk_creds("dev", SEC_KEY_A, sizeof SEC_KEY_A);
+    i.psk_identity_len = 1;
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    assert_string_equal(err, "endpoint 'dev': an rpk entry has no psk");
+    i = x509_creds("dev");
+    i.public_key_len = 1;
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    assert_string_equal(err, "endpoint 'dev': an x509 entry has no public key (its CN binds it)");
+    i = text_creds("dev", "id", "k");
+    i.public_key_len = 3;
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    assert_string_equal(err, "endpoint 'dev': a psk entry has no public key");
+    i = x509_creds("dev");
+    i.mode = (lwm2m_sec_mode)7;
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    assert_string_equal(err, "endpoint 'dev': unknown mode 7");
+    /* PSK identities may not look like the identities of RPK and X.509 registrations. */
+    i = text_creds("dev", "rpk:dev-a", "k");
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    assert_string_equal(
+        err, "endpoint 'dev': psk identities starting with 'rpk:' or 'x509:' are reserved");
+    i = text_creds("dev", "x509:CN", "k");
+    assert_int_equal(lwm2m_sec_store_put(f->s, &i, err, sizeof err), LWM2M_ERR_INVALID);
+    put_ok(f->s, text_creds("dev", "rpk", "k")); /* the prefix only */
+    assert_int_equal(lwm2m_sec_store_find_public_key(f->s, NULL, 2, &i), LWM2M_ERR_INVALID);
+}
+
+typedef struct map_seen {
+    char text[512];
+} map_seen;
+
+static int collect_map(void *ctx, const char *cn, const char *endpoint)
+{
+    map_seen *m = ctx;
+    size_t at = strlen(m->text);
+    snprintf(m->text + at, sizeof m->text - at, "%s>%s;", cn, endpoint);
+    return strcmp(cn, "stop") == 0 ? 5 : 0;
+}
+
+static void cert_map_table(void **state)
+{
+    fixture *f = *state;
+    char err[256] = "stale", ep[LWM2M_SEC_ENDPOINT_MAX + 1];
+    assert_int_equal(lwm2m_sec_store_cert_map_get(f->s, "CN 1", ep), LWM2M_ERR_NOT_FOUND);
+    assert_string_equal(ep, "");
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "CN 1", "dev-1", err, sizeof err), 0);
+    assert_string_equal(err, "");
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "CN 2", "dev-1", err, sizeof err), 0);
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "CN 1", "dev-2", err, sizeof err), 0);
+    assert_int_equal(lwm2m_sec_store_cert_map_get(f->s, "CN 1", ep), 0);
+    assert_string_equal(ep, "dev-2");
+    map_seen m = {""};
+    assert_int_equal(lwm2m_sec_store_cert_map_list(f->s, collect_map, &m), 0);
+    assert_string_equal(m.text, "CN 1>dev-2;CN 2>dev-1;");
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "stop", "x", err, sizeof err), 0);
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "zz", "x", err, sizeof err), 0);
+    memset(&m, 0, sizeof m);
+    assert_int_equal(lwm2m_sec_store_cert_map_list(f->s, collect_map, &m), 5);
+    assert_string_equal(m.text, "CN 1>dev-2;CN 2>dev-1;stop>x;");
+    assert_int_equal(lwm2m_sec_store_cert_map_remove(f->s, "CN 2"), 0);
+    assert_int_equal(lwm2m_sec_store_cert_map_remove(f->s, "CN 2"), LWM2M_ERR_NOT_FOUND);
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "a\tb", "x", err, sizeof err),
+                     LWM2M_ERR_INVALID);
+    assert_string_equal(err, "a CN is 1..255 bytes without control characters");
+    assert_int_equal(lwm2m_sec_store_cert_map_put(f->s, "cn", "", err, sizeof err),
+                     LWM2M_ERR_INVALID);
+    assert_int_equal(lwm2m_sec_store_cert_map_get(f->s, "", ep), LWM2M_ERR_NOT_FOUND);
+    /* The map survives a reopen. */
+    lwm2m_sec_store_close(f->s);
+    assert_int_equal(lwm2m_sec_store_open(f->path, &f->s, err, sizeof err), 0);
+    assert_int_equal(lwm2m_sec_store_cert_map_get(f->s, "CN 1", ep), 0);
+    assert_string_equal(ep, "dev-2");
 }
 
 int main(void)
@@ -768,6 +956,11 @@ int main(void)
         T(shares_file_bs_first),
         T(shares_file_sec_first),
         T(foreign_file_left_alone),
+        T(rpk_and_x509_round_trip),
+        T(mode_change_keeps_one_entry),
+        T(public_key_conflict),
+        T(pki_put_invalid),
+        T(cert_map_table),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,459 @@
+/* The DER reader (src/core/der.c): real keys and certificates made by openssl
+ * (tests/unit/der_vectors.h) read field by field; every strict prefix and every extension by
+ * one byte refused; DER's length rules; targeted corruptions of a certificate and a key, each
+ * refused with its reason; key pairs matched; the SPKI of a private key rebuilt byte-exact;
+ * PEM armour; time formatting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "der_vectors.h"
+#include "lwm2m/der.h"
+#include "lwm2m/error.h"
+
+/* 2020-01-01T00:00:00Z and 2021-01-01T00:00:00Z */
+#define T_2020 1577836800
+#define T_2021 1609459200
+
+static bool bytes_are(lwm2m_bytes b, const void *data, size_t len)
+{
+    return b.len == len && memcmp(b.ptr, data, len) == 0;
+}
+
+/* Position of `needle` in `hay` (must be there), from `from` on. */
+static size_t offset_of(const uint8_t *hay, size_t len, const void *needle, size_t n, size_t from)
+{
+    for (size_t i = from; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return i;
+    fail_msg("pattern not found");
+    return 0;
+}
+
+static void test_public_key(void **state)
+{
+    (void)state;
+    lwm2m_public_key k;
+    const char *why = NULL;
+    assert_int_equal(lwm2m_der_public_key(RPK_PUB, sizeof RPK_PUB, &k, &why), LWM2M_OK);
+    assert_int_equal(k.alg, LWM2M_KEY_ALG_EC);
+    assert_int_equal(k.curve, LWM2M_CURVE_P256);
+    assert_int_equal(k.bits, 256);
+    assert_int_equal(k.key.len, 65);
+    assert_int_equal(k.key.ptr[0], 0x04);
+    assert_ptr_equal(k.key.ptr, RPK_PUB + sizeof RPK_PUB - 65);
+    assert_true(bytes_are(k.spki, RPK_PUB, sizeof RPK_PUB));
+    assert_string_equal(lwm2m_key_alg_name(k.alg), "EC");
+    assert_string_equal(lwm2m_ec_curve_name(k.curve), "P-256");
+    /* a certificate or a private key is no SubjectPublicKeyInfo */
+    assert_int_equal(lwm2m_der_public_key(CERT, sizeof CERT, &k, &why), LWM2M_ERR_INVALID);
+    assert_non_null(why);
+    assert_int_equal(lwm2m_der_public_key(RPK_KEY, sizeof RPK_KEY, &k, NULL), LWM2M_ERR_INVALID);
+    assert_int_equal(lwm2m_der_public_key(NULL, 0, &k, &why), LWM2M_ERR_INVALID);
+    assert_string_equal(why, "an element is missing");
+}
+
+static void test_certificate(void **state)
+{
+    (void)state;
+    lwm2m_certificate c;
+    const char *why = NULL;
+    assert_int_equal(lwm2m_der_certificate(CERT, sizeof CERT, &c, &why), LWM2M_OK);
+    assert_int_equal(c.version, 3);
+    assert_true(bytes_are(c.subject_cn, "dev-der", 7));
+    assert_int_equal(c.subject_cn_tag, 0x0C);
+    assert_int_equal(c.not_before, T_2020);
+    assert_int_equal(c.not_after, T_2021);
+    assert_int_equal(c.public_key.alg, LWM2M_KEY_ALG_EC);
+    assert_int_equal(c.public_key.curve, LWM2M_CURVE_P256);
+    assert_int_equal(c.ca, 0); /* basicConstraints present, cA FALSE */
+    assert_false(c.self_issued);
+    assert_true(c.serial.len == 1 && c.serial.ptr[0] == 1);
+    assert_ptr_equal(c.tbs.ptr, CERT + 4);
+    offset_of(c.issuer.ptr, c.issuer.len, "ca test CA", 10, 0);
+    /* the certificate's key is a SubjectPublicKeyInfo of its own */
+    lwm2m_public_key k;
+    assert_int_equal(lwm2m_der_public_key(c.public_key.spki.ptr, c.public_key.spki.len, &k, NULL),
+                     LWM2M_OK);
+    assert_true(bytes_are(k.key, c.public_key.key.ptr, c.public_key.key.len));
+
+    assert_int_equal(lwm2m_der_certificate(CA_CERT, sizeof CA_CERT, &c, &why), LWM2M_OK);
+    assert_int_equal(c.ca, 1);
+    assert_true(c.self_issued);
+    assert_true(bytes_are(c.subject_cn, "ca test CA", 10));
+    assert_true(c.not_after > c.not_before);
+
+    assert_int_equal(lwm2m_der_certificate(RPK_PUB, sizeof RPK_PUB, &c, &why), LWM2M_ERR_INVALID);
+    assert_string_equal(why, "serialNumber: INTEGER expected");
+}
+
+static void test_private_keys(void **state)
+{
+    (void)state;
+    lwm2m_private_key p8, sec1, ck;
+    lwm2m_public_key pub;
+    lwm2m_certificate cert;
+    assert_int_equal(lwm2m_der_private_key(RPK_KEY, sizeof RPK_KEY, &p8, NULL), LWM2M_OK);
+    assert_int_equal(p8.format, LWM2M_PRIVATE_KEY_PKCS8);
+    assert_int_equal(p8.alg, LWM2M_KEY_ALG_EC);
+    assert_int_equal(p8.curve, LWM2M_CURVE_P256);
+    assert_int_equal(p8.public_key.len, 65);
+    assert_int_equal(lwm2m_der_private_key(RPK_SEC1, sizeof RPK_SEC1, &sec1, NULL), LWM2M_OK);
+    assert_int_equal(sec1.format, LWM2M_PRIVATE_KEY_SEC1);
+    assert_int_equal(sec1.curve, LWM2M_CURVE_P256);
+    assert_true(bytes_are(sec1.public_key, p8.public_key.ptr, p8.public_key.len));
+
+    /* pairs */
+    assert_int_equal(lwm2m_der_public_key(RPK_PUB, sizeof RPK_PUB, &pub, NULL), LWM2M_OK);
+    assert_int_equal(lwm2m_der_certificate(CERT, sizeof CERT, &cert, NULL), LWM2M_OK);
+    assert_int_equal(lwm2m_der_private_key(CERT_KEY, sizeof CERT_KEY, &ck, NULL), LWM2M_OK);
+    assert_null(lwm2m_der_key_mismatch(&p8, &pub));
+    assert_null(lwm2m_der_key_mismatch(&sec1, &pub));
+    assert_null(lwm2m_der_key_mismatch(&ck, &cert.public_key));
+    assert_non_null(lwm2m_der_key_mismatch(&ck, &pub));
+    assert_non_null(lwm2m_der_key_mismatch(&p8, &cert.public_key));
+    lwm2m_private_key other = p8;
+    other.curve = LWM2M_CURVE_P384;
+    assert_string_equal(lwm2m_der_key_mismatch(&other, &pub), "the keys are on different curves");
+    other.alg = LWM2M_KEY_ALG_RSA;
+    assert_string_equal(lwm2m_der_key_mismatch(&other, &pub),
+                        "the keys are of different algorithms");
+
+    /* the SPKI rebuilt from the key is the public key, byte for byte */
+    uint8_t spki[128];
+    size_t n = 0;
+    assert_int_equal(lwm2m_der_spki_of(&p8, spki, sizeof spki, &n), LWM2M_OK);
+    assert_int_equal(n, sizeof RPK_PUB);
+    assert_memory_equal(spki, RPK_PUB, n);
+    assert_int_equal(lwm2m_der_spki_of(&sec1, spki, 90, &n), LWM2M_ERR_OVERFLOW);
+    assert_int_equal(n, sizeof RPK_PUB);
+    other = p8;
+    other.public_key.len = 0;
+    assert_int_equal(lwm2m_der_spki_of(&other, spki, sizeof spki, &n), LWM2M_ERR_NOT_FOUND);
+
+    /* a public key or a certificate is no private key */
+    const char *why = NULL;
+    assert_int_equal(lwm2m_der_private_key(RPK_PUB, sizeof RPK_PUB, &p8, &why), LWM2M_ERR_INVALID);
+    assert_non_null(why);
+    assert_int_equal(lwm2m_der_private_key(CERT, sizeof CERT, &p8, NULL), LWM2M_ERR_INVALID);
+}
+
+typedef int (*reader)(const uint8_t *, size_t, const char **);
+static int read_spki(const uint8_t *d, size_t n, const char **why)
+{
+    lwm2m_public_key k;
+    return lwm2m_der_public_key(d, n, &k, why);
+}
+static int read_cert(const uint8_t *d, size_t n, const char **why)
+{
+    lwm2m_certificate c;
+    return lwm2m_der_certificate(d, n, &c, why);
+}
+static int read_key(const uint8_t *d, size_t n, const char **why)
+{
+    lwm2m_private_key k;
+    return lwm2m_der_private_key(d, n, &k, why);
+}
+
+/* Every strict prefix, and the whole with one byte more, is refused; the input is copied to a
+ * buffer of exactly that size so that a sanitizer sees any read past it. */
+static void prefixes_fail(reader r, const uint8_t *der, size_t len)
+{
+    const char *why;
+    assert_int_equal(r(der, len, &why), LWM2M_OK);
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *copy = malloc(n ? n : 1);
+        assert_non_null(copy);
+        memcpy(copy, der, n);
+        why = NULL;
+        assert_int_equal(r(copy, n, &why), LWM2M_ERR_INVALID);
+        assert_non_null(why);
+        free(copy);
+    }
+    uint8_t *longer = malloc(len + 1);
+    assert_non_null(longer);
+    memcpy(longer, der, len);
+    longer[len] = 0;
+    assert_int_equal(r(longer, len + 1, &why), LWM2M_ERR_INVALID);
+    assert_non_null(strstr(why, "bytes after"));
+    free(longer);
+}
+
+static void test_prefixes_and_trailing_bytes(void **state)
+{
+    (void)state;
+    prefixes_fail(read_spki, RPK_PUB, sizeof RPK_PUB);
+    prefixes_fail(read_cert, CERT, sizeof CERT);
+    prefixes_fail(read_cert, CA_CERT, sizeof CA_CERT);
+    prefixes_fail(read_key, RPK_KEY, sizeof RPK_KEY);
+    prefixes_fail(read_key, RPK_SEC1, sizeof RPK_SEC1);
+    prefixes_fail(read_key, CERT_KEY, sizeof CERT_KEY);
+}
+
+static void expect_why(reader r, const uint8_t *der, size_t len, const char *reason)
+{
+    const char *why = NULL;
+    if (r(der, len, &why) != LWM2M_ERR_INVALID)
+        fail_msg("accepted, expected '%s'", reason);
+    assert_non_null(why);
+    if (strstr(why, reason) == NULL)
+        fail_msg("reason '%s', expected '%s'", why, reason);
+}
+
+static void test_length_rules(void **state)
+{
+    (void)state;
+    static const uint8_t indefinite[] = {0x30, 0x80, 0x00, 0x00};
+    static const uint8_t long_short[] = {0x30, 0x81, 0x05, 0, 0, 0, 0, 0};
+    static const uint8_t leading_zero[] = {0x30, 0x82, 0x00, 0x85};
+    static const uint8_t huge[] = {0x30, 0x84, 0x01, 0x00, 0x00, 0x00};
+    static const uint8_t high_tag[] = {0x3F, 0x01, 0x00};
+    static const uint8_t past_end[] = {0x30, 0x05, 0x02, 0x01, 0x00};
+    static const uint8_t one_byte[] = {0x30};
+    expect_why(read_spki, indefinite, sizeof indefinite, "indefinite length");
+    expect_why(read_spki, long_short, sizeof long_short, "not minimally encoded");
+    expect_why(read_spki, leading_zero, sizeof leading_zero, "not minimally encoded");
+    expect_why(read_spki, huge, sizeof huge, "16 MiB");
+    expect_why(read_spki, high_tag, sizeof high_tag, "high tag number");
+    expect_why(read_spki, past_end, sizeof past_end, "runs past the end");
+    expect_why(read_spki, one_byte, sizeof one_byte, "truncated element header");
+    /* a long-form length of 128 bytes is fine when the bytes are there */
+    uint8_t big[3 + 128];
+    big[0] = 0x04;
+    big[1] = 0x81;
+    big[2] = 0x80;
+    memset(big + 3, 0, 128);
+    expect_why(read_spki, big, sizeof big, "SubjectPublicKeyInfo: SEQUENCE expected");
+}
+
+/* A copy of `der` with byte `at` set to `value`. */
+static uint8_t *patched(const uint8_t *der, size_t len, size_t at, uint8_t value)
+{
+    uint8_t *copy = malloc(len);
+    assert_non_null(copy);
+    memcpy(copy, der, len);
+    assert_true(at < len);
+    copy[at] = value;
+    return copy;
+}
+
+static void test_certificate_corruptions(void **state)
+{
+    (void)state;
+    lwm2m_certificate c;
+    size_t t = offset_of(CERT, sizeof CERT,
+                         "\x17\x0d"
+                         "200101",
+                         8, 0);
+    uint8_t *bad;
+
+    bad = patched(CERT, sizeof CERT, t, 0x18); /* GeneralizedTime of UTCTime's length */
+    expect_why(read_cert, bad, sizeof CERT, "GeneralizedTime not of the form");
+    free(bad);
+    bad = patched(CERT, sizeof CERT, t + 4, '1'); /* month 11 -> fine */
+    assert_int_equal(lwm2m_der_certificate(bad, sizeof CERT, &c, NULL), LWM2M_OK);
+    free(bad);
+    bad = patched(CERT, sizeof CERT, t + 4, '3'); /* month 13 */
+    bad[t + 5] = '3';
+    expect_why(read_cert, bad, sizeof CERT, "out of range");
+    free(bad);
+    bad = patched(CERT, sizeof CERT, t + 2, '5'); /* "50...": 1950 (RFC 5280's pivot) */
+    assert_int_equal(lwm2m_der_certificate(bad, sizeof CERT, &c, NULL), LWM2M_OK);
+    assert_int_equal(c.not_before, -631152000);
+    free(bad);
+    bad = patched(CERT, sizeof CERT, t + 15 + 2, '1'); /* notAfter 2011 < notBefore */
+    expect_why(read_cert, bad, sizeof CERT, "notAfter before notBefore");
+    free(bad);
+    bad = patched(CERT, sizeof CERT, t + 14, 'X'); /* no 'Z' */
+    expect_why(read_cert, bad, sizeof CERT, "not of the form");
+    free(bad);
+
+    /* the outer signature algorithm must repeat the inner one */
+    static const uint8_t ecdsa_sha256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+    size_t inner = offset_of(CERT, sizeof CERT, ecdsa_sha256, 8, 0);
+    size_t outer = offset_of(CERT, sizeof CERT, ecdsa_sha256, 8, inner + 1);
+    bad = patched(CERT, sizeof CERT, outer + 7, 0x03);
+    expect_why(read_cert, bad, sizeof CERT, "signatureAlgorithm differs");
+    free(bad);
+
+    /* version 4 */
+    bad = patched(CERT, sizeof CERT, 12, 0x03);
+    expect_why(read_cert, bad, sizeof CERT, "version");
+    free(bad);
+
+    /* the commonName as an INTEGER */
+    size_t cn = offset_of(CERT, sizeof CERT,
+                          "\x0c\x07"
+                          "dev-der",
+                          9, 0);
+    bad = patched(CERT, sizeof CERT, cn, 0x02);
+    expect_why(read_cert, bad, sizeof CERT, "commonName is not a string");
+    free(bad);
+
+    /* a malformed OID (sub-identifier with a leading 0x80) */
+    bad = patched(CERT, sizeof CERT, inner, 0x80);
+    expect_why(read_cert, bad, sizeof CERT, "malformed algorithm OID");
+    free(bad);
+}
+
+static void test_key_corruptions(void **state)
+{
+    (void)state;
+    lwm2m_public_key k;
+    lwm2m_private_key p;
+    uint8_t *bad;
+    size_t point = sizeof RPK_PUB - 65;
+
+    bad = patched(RPK_PUB, sizeof RPK_PUB, point, 0x05); /* no point form */
+    expect_why(read_spki, bad, sizeof RPK_PUB, "not an uncompressed or compressed point");
+    free(bad);
+    bad = patched(RPK_PUB, sizeof RPK_PUB, point - 1, 0x01); /* unused bits */
+    expect_why(read_spki, bad, sizeof RPK_PUB, "unused bits");
+    free(bad);
+    /* curve OID ...07 -> ...08: an EC key on a curve this reader does not name */
+    static const uint8_t p256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+    size_t curve = offset_of(RPK_PUB, sizeof RPK_PUB, p256, 8, 0);
+    bad = patched(RPK_PUB, sizeof RPK_PUB, curve + 7, 0x08);
+    assert_int_equal(lwm2m_der_public_key(bad, sizeof RPK_PUB, &k, NULL), LWM2M_OK);
+    assert_int_equal(k.curve, LWM2M_CURVE_UNKNOWN);
+    free(bad);
+    /* ecPublicKey ...01 -> ...02: an algorithm this reader does not know */
+    static const uint8_t ec[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01};
+    size_t alg = offset_of(RPK_PUB, sizeof RPK_PUB, ec, 7, 0);
+    bad = patched(RPK_PUB, sizeof RPK_PUB, alg + 6, 0x02);
+    assert_int_equal(lwm2m_der_public_key(bad, sizeof RPK_PUB, &k, NULL), LWM2M_OK);
+    assert_int_equal(k.alg, LWM2M_KEY_ALG_UNKNOWN);
+    free(bad);
+
+    /* PKCS#8 version 2, SEC1 version 0 */
+    bad = patched(RPK_KEY, sizeof RPK_KEY, 4, 0x02);
+    expect_why(read_key, bad, sizeof RPK_KEY, "version 0 or 1 expected");
+    free(bad);
+    bad = patched(RPK_SEC1, sizeof RPK_SEC1, 4, 0x00);
+    expect_why(read_key, bad, sizeof RPK_SEC1, "version 1 expected");
+    free(bad);
+    /* a private scalar longer than the curve: the SEC1 key's OCTET STRING length 32 -> 33
+     * makes the parameters part of the key, which then run short */
+    bad = patched(RPK_SEC1, sizeof RPK_SEC1, 6, 33);
+    assert_int_equal(lwm2m_der_private_key(bad, sizeof RPK_SEC1, &p, NULL), LWM2M_ERR_INVALID);
+    free(bad);
+    /* the public point inside the key corrupted: it no longer matches the SPKI */
+    bad =
+        patched(RPK_SEC1, sizeof RPK_SEC1, sizeof RPK_SEC1 - 1, RPK_SEC1[sizeof RPK_SEC1 - 1] ^ 1);
+    assert_int_equal(lwm2m_der_private_key(bad, sizeof RPK_SEC1, &p, NULL), LWM2M_OK);
+    assert_int_equal(lwm2m_der_public_key(RPK_PUB, sizeof RPK_PUB, &k, NULL), LWM2M_OK);
+    assert_string_equal(lwm2m_der_key_mismatch(&p, &k),
+                        "the private key's public point differs from the public key");
+    free(bad);
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* PEM text of `der` with `label`, 64 columns, into out (NUL-terminated). */
+static size_t pem_of(const char *label, const uint8_t *der, size_t len, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "-----BEGIN %s-----\n", label);
+    size_t col = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < len ? (uint32_t)der[i + 1] << 8 : 0) |
+                     (i + 2 < len ? der[i + 2] : 0);
+        char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < len ? b64[v >> 6 & 63] : '=',
+                     i + 2 < len ? b64[v & 63] : '='};
+        assert_true(n + 6 < cap);
+        memcpy(out + n, q, 4);
+        n += 4;
+        if ((col += 4) == 64) {
+            out[n++] = '\n';
+            col = 0;
+        }
+    }
+    n += (size_t)snprintf(out + n, cap - n, "%s-----END %s-----\n", col ? "\n" : "", label);
+    assert_true(n < cap);
+    return n;
+}
+
+static void test_pem(void **state)
+{
+    (void)state;
+    char text[1024], label[32];
+    uint8_t der[512];
+    size_t n, len;
+    /* every vector, with text before the block (RFC 7468 allows it) */
+    const uint8_t *vectors[] = {CERT, CA_CERT, RPK_PUB, RPK_KEY, RPK_SEC1, CERT_KEY};
+    const size_t sizes[] = {sizeof CERT,    sizeof CA_CERT,  sizeof RPK_PUB,
+                            sizeof RPK_KEY, sizeof RPK_SEC1, sizeof CERT_KEY};
+    for (size_t v = 0; v < 6; v++) {
+        size_t pre = (size_t)snprintf(text, sizeof text, "Subject: x\r\n");
+        len = pre + pem_of("CERTIFICATE", vectors[v], sizes[v], text + pre, sizeof text - pre);
+        assert_true(lwm2m_der_is_pem((const uint8_t *)text + pre, len - pre));
+        assert_int_equal(lwm2m_der_from_pem(text, len, label, sizeof label, der, sizeof der, &n),
+                         LWM2M_OK);
+        assert_string_equal(label, "CERTIFICATE");
+        assert_int_equal(n, sizes[v]);
+        assert_memory_equal(der, vectors[v], n);
+    }
+    len = pem_of("EC PRIVATE KEY", RPK_SEC1, sizeof RPK_SEC1, text, sizeof text);
+    assert_int_equal(lwm2m_der_from_pem(text, len, label, sizeof label, der, sizeof der, &n),
+                     LWM2M_OK);
+    assert_string_equal(label, "EC PRIVATE KEY");
+    /* too small: the size needed is told */
+    assert_int_equal(lwm2m_der_from_pem(text, len, label, sizeof label, der, 10, &n),
+                     LWM2M_ERR_OVERFLOW);
+    assert_int_equal(n, sizeof RPK_SEC1);
+    /* no block, no END line, another END label, a bad character, bad padding */
+    assert_int_equal(lwm2m_der_from_pem("hello", 5, label, sizeof label, der, sizeof der, &n),
+                     LWM2M_ERR_NOT_FOUND);
+    assert_false(lwm2m_der_is_pem(RPK_PUB, sizeof RPK_PUB));
+    static const char *const bad[] = {
+        "-----BEGIN X-----\nAAAA\n",
+        "-----BEGIN X-----\nAAAA\n-----END Y-----\n",
+        "-----BEGIN X-----\nAA*A\n-----END X-----\n",
+        "-----BEGIN X-----\nA===\n-----END X-----\n",
+        "-----BEGIN X-----\nAA=A\n-----END X-----\n",
+        "-----BEGIN X-----\nAAAAA\n-----END X-----\n",
+        "-----BEGIN X\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(
+            lwm2m_der_from_pem(bad[i], strlen(bad[i]), label, sizeof label, der, sizeof der, &n),
+            LWM2M_ERR_INVALID);
+    const char *ok = "  \n-----BEGIN X-----\r\nAAE=\r\n-----END X-----";
+    assert_true(lwm2m_der_is_pem((const uint8_t *)ok, strlen(ok)));
+    assert_int_equal(lwm2m_der_from_pem(ok, strlen(ok), label, 2, der, sizeof der, &n), LWM2M_OK);
+    assert_int_equal(n, 2);
+    assert_true(der[0] == 0 && der[1] == 1);
+    assert_string_equal(label, "X");
+}
+
+static void test_format_time(void **state)
+{
+    (void)state;
+    char buf[32];
+    lwm2m_der_format_time(0, buf, sizeof buf);
+    assert_string_equal(buf, "1970-01-01T00:00:00Z");
+    lwm2m_der_format_time(T_2021, buf, sizeof buf);
+    assert_string_equal(buf, "2021-01-01T00:00:00Z");
+    lwm2m_der_format_time(951782400 + 3661, buf, sizeof buf);
+    assert_string_equal(buf, "2000-02-29T01:01:01Z");
+    lwm2m_der_format_time(-1, buf, sizeof buf);
+    assert_string_equal(buf, "1969-12-31T23:59:59Z");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_public_key),      cmocka_unit_test(test_certificate),
+        cmocka_unit_test(test_private_keys),    cmocka_unit_test(test_prefixes_and_trailing_bytes),
+        cmocka_unit_test(test_length_rules),    cmocka_unit_test(test_certificate_corruptions),
+        cmocka_unit_test(test_key_corruptions), cmocka_unit_test(test_pem),
+        cmocka_unit_test(test_format_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
