@@ -24,6 +24,7 @@ enum {
 
 /* Option numbers used here (RFC 7252 §5.10, RFC 7959, RFC 7641). */
 enum {
+    LWM2M_COAP_OPT_ETAG = 4,
     LWM2M_COAP_OPT_OBSERVE = 6,
     LWM2M_COAP_OPT_LOCATION_PATH = 8,
     LWM2M_COAP_OPT_URI_PATH = 11,

@@ -568,6 +568,17 @@ static void handle_request(lwm2m_udp_endpoint *ep, lwm2m_udp_peer *p, const lwm2
         }
         lwm2m_coap_writer_init(&w, buf, sizeof buf, con ? LWM2M_COAP_ACK : LWM2M_COAP_NON,
                                (uint8_t)code, mid, m->token, m->token_len);
+        if (sliced) {
+            /* Each block is cut from a body made anew for its request: the ETag (RFC 7252
+             * §5.10.6, RFC 7959 §2.4) lets the client see that the body changed between blocks
+             * (a configuration edited meanwhile) instead of joining two versions. */
+            uint32_t h = 2166136261u;
+            for (size_t i = 0; i < reply.len; i++)
+                h = (h ^ reply.body[i]) * 16777619u;
+            uint8_t etag[4] = {(uint8_t)(h >> 24), (uint8_t)(h >> 16), (uint8_t)(h >> 8),
+                               (uint8_t)h};
+            lwm2m_coap_put_option(&w, LWM2M_COAP_OPT_ETAG, etag, sizeof etag);
+        }
         if (reply.format != LWM2M_FORMAT_NONE)
             lwm2m_coap_put_uint(&w, LWM2M_COAP_OPT_CONTENT_FORMAT, reply.format);
         const uint8_t *slice = reply.body;

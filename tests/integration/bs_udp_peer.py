@@ -35,6 +35,7 @@ CON, NON, ACK, RST = 0, 1, 2, 3
 GET, POST, PUT, DELETE = 1, 2, 3, 4
 OPT_URI_PATH, OPT_CF, OPT_URI_QUERY, OPT_ACCEPT = 11, 12, 15, 17
 OPT_BLOCK2, OPT_BLOCK1, OPT_SIZE2, OPT_SIZE1 = 23, 27, 28, 60
+OPT_ETAG = 4
 CF_TEXT, CF_LINK, CF_SENML_JSON, CF_SENML_CBOR = 0, 40, 110, 112
 RD_URI = "coap://127.0.0.1:5799"  # never contacted by the checks
 # The big configuration's Server Public Key: 1200 bytes, so its Bootstrap-Write (SenML JSON,
@@ -679,6 +680,9 @@ def fetch_pack(p, accept, szx=None):
         return first, first.payload, ["no Block2 in the first answer"]
     body, num, size = first.payload, 0, 16 << b2[2]
     more, block_szx, cf = b2[1], b2[2], first.uint(OPT_CF)
+    etag = first.opt(OPT_ETAG)
+    if len(etag) != 1 or not 1 <= len(etag[0]) <= 8:
+        problems.append("first block without one ETag (%r)" % (etag,))
     if len(first.payload) != size:
         problems.append("first block %d bytes" % len(first.payload))
     # A retransmission of a block request (same MID) is answered with the same bytes.
@@ -697,6 +701,8 @@ def fetch_pack(p, accept, szx=None):
         if got is None or got[0] != num or got[2] != block_szx or m.uint(OPT_CF) != cf:
             problems.append("block %d answered with Block2 %s cf %s" % (num, got, m.uint(OPT_CF)))
             break
+        if m.opt(OPT_ETAG) != etag:
+            problems.append("block %d: ETag %r, first block's %r" % (num, m.opt(OPT_ETAG), etag))
         more = got[1]
         if more and len(m.payload) != size or not more and not 0 < len(m.payload) <= size:
             problems.append("block %d: %d bytes, more=%s" % (num, len(m.payload), more))
