@@ -77,6 +77,27 @@ static uint16_t port_of(const coap_address_t *a)
     return ntohs(a->addr.sa.sa_family == AF_INET6 ? a->addr.sin6.sin6_port : a->addr.sin.sin_port);
 }
 
+/* libcoap 4.3.1 keeps its listening socket to itself and leaves the kernel's default receive
+ * buffer (208 KiB): a burst of DTLS handshakes from a hundred clients overflows it, and each lost
+ * datagram costs its client a 1 s DTLS retransmission. Find the socket bound to `addr` among our
+ * descriptors and ask for 4 MiB (capped by net.core.rmem_max). Best effort. */
+static void grow_receive_buffer(const coap_address_t *addr)
+{
+    int size = 4 << 20;
+    for (int fd = 3; fd < 4096; fd++) {
+        int type = 0;
+        socklen_t len = sizeof type;
+        coap_address_t bound;
+        coap_address_init(&bound);
+        socklen_t alen = sizeof bound.addr;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM ||
+            getsockname(fd, &bound.addr.sa, &alen) != 0 ||
+            bound.addr.sa.sa_family != addr->addr.sa.sa_family || port_of(&bound) != port_of(addr))
+            continue;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+}
+
 coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, coap_proto_t proto,
                                   uint16_t *port, char *err, size_t errlen)
 {
@@ -94,6 +115,8 @@ coap_endpoint_t *lwm2m_net_listen(coap_context_t *ctx, const char *host_port, co
     if (ep == NULL)
         snprintf(err, errlen, "cannot listen on %s/%s", host_port,
                  proto == COAP_PROTO_DTLS ? "dtls" : "udp");
+    else
+        grow_receive_buffer(&addr);
     return ep;
 }
 
