@@ -8,10 +8,12 @@ packages=(
   clang libclang-rt-14-dev        # libFuzzer harnesses and sanitizers
   libcmocka-dev                   # unit tests
   libcoap3-dev libcoap3-bin       # CoAP/DTLS (GnuTLS flavour) and the independent coap-client
+  libgnutls28-dev                 # lwm2m-bench makes RPK/X.509 test keys with GnuTLS
   libsqlite3-dev libcjson-dev libmicrohttpd-dev libpq-dev
   xxd                             # hex dumps in the black-box tests
   python3                         # the independent hand-built-frame CoAP peer in the tests
   curl                            # the HTTP API black-box tests
+  openssl                         # test credentials (scripts/mkcreds.sh) for the demo and DTLS tests
 )
 
 missing=()

@@ -11,6 +11,7 @@
 
 #include "endpoint.h"
 #include "histogram.h"
+#include "keys.h"
 #include "lwm2m/codec.h"
 
 #define BENCH_PROG     "lwm2m-bench"
@@ -40,6 +41,8 @@ typedef struct bench_opts {
     uint32_t timeout_s;  /* bound on one session */
     uint32_t linger_s;   /* keep a bootstrapped client's session open this long */
     bool psk;
+    bench_pki_mode pki;  /* --rpk DIR / --x509 DIR: the endpoints' keys from `seed` */
+    const char *pki_dir; /* (BENCH_PKI_NONE: none) */
     uint8_t psk_key[BENCH_PSK_KEY_MAX]; /* ping --psk-key: every session's key; */
     size_t psk_key_len;                 /* 0: bench_psk_key of the identity */
     lwm2m_format format;
@@ -98,10 +101,23 @@ void bench_stats_free(bench_stats *s);
  * memory). */
 void bench_stats_tick(bench_stats *s, size_t second);
 
+/* Whether the Bootstrap-Server link is DTLS (coaps://): --psk, --rpk or --x509. */
+static inline bool bench_dtls(const bench_opts *o)
+{
+    return o->psk || o->pki != BENCH_PKI_NONE;
+}
+
+/* "nosec", "psk", "rpk" or "x509". */
+const char *bench_security_name(const bench_opts *o);
+
 /* The help of every form of the command. */
 void bench_usage(FILE *f);
 /* "libcoap" or "udp" into *io: 0, or 2 with the message printed. */
 int bench_parse_io(const char *arg, bench_io_kind *io);
+/* --rpk DIR (x509 false) or --x509 DIR into *mode and *mode_dir: 0, or 2 with the message
+ * printed (prefixed by `where`, e.g. "seed: ") when one of them was given before. */
+int bench_parse_pki(const char *where, bool x509, const char *dir, bench_pki_mode *mode,
+                    const char **mode_dir);
 /* --psk-key HEX (1..BENCH_PSK_KEY_MAX bytes) into key, *len: 0, or 2 with the message printed. */
 int bench_parse_psk_key(const char *arg, uint8_t key[BENCH_PSK_KEY_MAX], size_t *len);
 

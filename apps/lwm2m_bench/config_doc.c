@@ -35,16 +35,31 @@ static int security(char *out, size_t cap, unsigned iid, const char *uri, unsign
                     ssid);
 }
 
-int bench_config_doc(const char *endpoint, const uint8_t *psk_key, const char *dm_uri,
+void bench_psk_member(const char *endpoint, const uint8_t key[BENCH_PSK_KEY_LEN],
+                      char out[BENCH_CREDS_MAX])
+{
+    char hex[2 * BENCH_PSK_KEY_LEN + 1];
+    for (size_t i = 0; i < BENCH_PSK_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    snprintf(out, BENCH_CREDS_MAX, "\"psk\":{\"identity\":\"%s\",\"key\":\"%s\"},", endpoint, hex);
+}
+
+int bench_rpk_member(const uint8_t *spki, size_t len, char out[BENCH_CREDS_MAX])
+{
+    static const char head[] = "\"rpk\":{\"publicKey\":\"", tail[] = "\"},";
+    if (sizeof head - 1 + 2 * len + sizeof tail > BENCH_CREDS_MAX)
+        return -1;
+    char *p = out + sizeof head - 1;
+    memcpy(out, head, sizeof head - 1);
+    for (size_t i = 0; i < len; i++, p += 2)
+        snprintf(p, 3, "%02x", spki[i]);
+    memcpy(p, tail, sizeof tail);
+    return 0;
+}
+
+int bench_config_doc(const char *endpoint, const char *credentials, const char *dm_uri,
                      const char *dm2_uri, char *out, size_t cap)
 {
-    char psk[BENCH_NAME_MAX + 2 * BENCH_PSK_KEY_LEN + 40] = "";
-    if (psk_key != NULL) {
-        char hex[2 * BENCH_PSK_KEY_LEN + 1];
-        for (size_t i = 0; i < BENCH_PSK_KEY_LEN; i++)
-            snprintf(hex + 2 * i, 3, "%02x", psk_key[i]);
-        snprintf(psk, sizeof psk, "\"psk\":{\"identity\":\"%s\",\"key\":\"%s\"},", endpoint, hex);
-    }
     char sec1[BENCH_URI_MAX + 64], sec2[BENCH_URI_MAX + 64];
     security(sec1, sizeof sec1, 1, dm_uri, BENCH_SSID_PRIMARY);
     security(sec2, sizeof sec2, 2, dm2_uri, BENCH_SSID_PRIMARY + 1);
@@ -57,7 +72,8 @@ int bench_config_doc(const char *endpoint, const uint8_t *psk_key, const char *d
         "\"2\":{\"0\":{\"0\":3,\"1\":0,\"2\":{\"%u\":15,\"%u\":1},\"3\":%u}}},"
         "\"fallbacks\":[{\"capabilities\":{\"maxServers\":1},\"delete\":[\"/\"],"
         "\"objects\":{\"0\":{%s},\"1\":{\"0\":{\"0\":%u,\"1\":300,\"6\":true,\"7\":\"U\"}}}}]}",
-        endpoint, psk, sec1, sec2, BENCH_SSID_PRIMARY, BENCH_SSID_PRIMARY + 1, BENCH_SSID_PRIMARY,
-        BENCH_SSID_PRIMARY + 1, BENCH_SSID_PRIMARY, sec1, BENCH_SSID_PRIMARY);
+        endpoint, credentials != NULL ? credentials : "", sec1, sec2, BENCH_SSID_PRIMARY,
+        BENCH_SSID_PRIMARY + 1, BENCH_SSID_PRIMARY, BENCH_SSID_PRIMARY + 1, BENCH_SSID_PRIMARY,
+        sec1, BENCH_SSID_PRIMARY);
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }

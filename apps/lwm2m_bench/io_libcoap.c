@@ -1,6 +1,6 @@
 /* The libcoap transport (`--io libcoap`, the default): one coap_context, one client session per
- * link (coap:// NoSec, or coaps:// DTLS PSK as lwm2m_net_session_for_uri does). libcoap
- * retransmits, deduplicates what it can and reassembles block-wise bodies; its callbacks
+ * link (coap:// NoSec, or coaps:// DTLS PSK, RPK or X.509 as lwm2m_net_session_for_uri does).
+ * libcoap retransmits, deduplicates what it can and reassembles block-wise bodies; its callbacks
  * decode each message and route it to the sim (or lingering session) it belongs to. */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +18,17 @@
 static int link_open(bench_sim *s, bench_link link, const char *uri)
 {
     bench_run *r = s->run;
+    if (r->opts->pki != BENCH_PKI_NONE && link == BENCH_LINK_BS) {
+        /* RPK / X.509: the endpoint's key pair (and certificate) from the seed. */
+        coap_session_t *session = bench_session_open_pki(r, uri, s->ep_index);
+        if (session == NULL) {
+            bench_sim_fail(s, BENCH_CAUSE_DTLS, 0, "libcoap refused the endpoint's key pair");
+            return -1;
+        }
+        coap_session_set_app_data(session, s);
+        s->session = session;
+        return 0;
+    }
     /* PSK: identity = the endpoint name, key derived from it (endpoint.h) or ping's
      * --psk-key. */
     bool psk = r->opts->psk && link == BENCH_LINK_BS;

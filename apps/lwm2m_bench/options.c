@@ -24,7 +24,9 @@ enum {
     OPT_LINGER,
     OPT_SINGLE_SOURCE,
     OPT_IO,
-    OPT_PSK_KEY
+    OPT_PSK_KEY,
+    OPT_RPK,
+    OPT_X509
 };
 
 typedef struct parse_ctx {
@@ -102,6 +104,18 @@ int bench_parse_io(const char *arg, bench_io_kind *io)
     return 0;
 }
 
+int bench_parse_pki(const char *where, bool x509, const char *dir, bench_pki_mode *mode,
+                    const char **mode_dir)
+{
+    if (*mode != BENCH_PKI_NONE) {
+        fprintf(stderr, BENCH_PROG ": %s--rpk and --x509 exclude each other\n", where);
+        return 2;
+    }
+    *mode = x509 ? BENCH_PKI_X509 : BENCH_PKI_RPK;
+    *mode_dir = dir;
+    return 0;
+}
+
 int bench_parse_psk_key(const char *arg, uint8_t key[BENCH_PSK_KEY_MAX], size_t *len)
 {
     *len = lwm2m_app_parse_hex(arg, key, BENCH_PSK_KEY_MAX);
@@ -152,6 +166,10 @@ static int take(void *ctx, int opt, const char *arg)
     case OPT_PSK:
         o->psk = true;
         return 0;
+    case OPT_RPK:
+    case OPT_X509:
+        mark_boot_only(p, opt == OPT_RPK ? "--rpk" : "--x509");
+        return bench_parse_pki("", opt == OPT_X509, arg, &o->pki, &o->pki_dir);
     case OPT_PSK_KEY:
         p->ping_only = true;
         p->ping_wrong = "--psk-key";
@@ -205,6 +223,11 @@ static int check(const parse_ctx *p, bench_mode mode)
         fprintf(stderr, BENCH_PROG ": %s is an option of ping\n", p->ping_wrong);
         return 2;
     }
+    if (o->psk && o->pki != BENCH_PKI_NONE) {
+        fprintf(stderr, BENCH_PROG ": --psk and --%s exclude each other\n",
+                bench_pki_mode_name(o->pki));
+        return 2;
+    }
     if (o->psk_key_len > 0 && !o->psk) {
         fprintf(stderr, BENCH_PROG ": ping: --psk-key needs --psk\n");
         return 2;
@@ -214,15 +237,19 @@ static int check(const parse_ctx *p, bench_mode mode)
         return 2;
     }
     uint8_t scheme = lwm2m_uri_scheme(o->server, strlen(o->server));
-    if (o->io == BENCH_IO_UDP && (o->psk || scheme == LWM2M_SCHEME_COAPS)) {
-        fprintf(stderr, BENCH_PROG ": --io udp speaks NoSec coap:// only (no --psk, no coaps://); "
-                                   "DTLS needs --io libcoap\n");
+    bool dtls = bench_dtls(o);
+    if (o->io == BENCH_IO_UDP && (dtls || scheme == LWM2M_SCHEME_COAPS)) {
+        fprintf(stderr, BENCH_PROG ": --io udp speaks NoSec coap:// only (no --psk, --rpk, "
+                                   "--x509, no coaps://); DTLS needs --io libcoap\n");
         return 2;
     }
-    uint8_t want = o->psk ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
+    uint8_t want = dtls ? LWM2M_SCHEME_COAPS : LWM2M_SCHEME_COAP;
     if (scheme != want || strlen(o->server) >= BENCH_URI_MAX) {
         fprintf(stderr, BENCH_PROG ": bad --server '%s' (%s://HOST:PORT%s)\n", o->server,
-                o->psk ? "coaps" : "coap", o->psk ? " with --psk" : "; coaps:// needs --psk");
+                dtls ? "coaps" : "coap",
+                o->psk ? " with --psk"
+                : dtls ? " with --rpk or --x509"
+                       : "; coaps:// needs --psk, --rpk or --x509");
         return 2;
     }
     if (o->count > 0 && o->duration_s > 0) {
@@ -258,6 +285,8 @@ int bench_parse_run(int argc, char **argv, bench_mode mode, bench_opts *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"psk", no_argument, NULL, OPT_PSK},
         {"psk-key", required_argument, NULL, OPT_PSK_KEY},
+        {"rpk", required_argument, NULL, OPT_RPK},
+        {"x509", required_argument, NULL, OPT_X509},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"reject-share", required_argument, NULL, OPT_REJECT},
         {"register", no_argument, NULL, OPT_REGISTER},

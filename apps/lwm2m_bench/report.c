@@ -101,6 +101,20 @@ static void text_servers(FILE *f, const bench_result *r)
     }
 }
 
+const char *bench_security_name(const bench_opts *o)
+{
+    return o->psk ? "psk" : o->pki != BENCH_PKI_NONE ? bench_pki_mode_name(o->pki) : "nosec";
+}
+
+/* How the storm's line names the security mode. */
+static const char *security_text(const bench_opts *o)
+{
+    return o->psk                     ? "DTLS PSK"
+           : o->pki == BENCH_PKI_RPK  ? "DTLS RPK"
+           : o->pki == BENCH_PKI_X509 ? "DTLS X.509"
+                                      : "NoSec";
+}
+
 void bench_report_text(FILE *f, const bench_result *r)
 {
     const bench_opts *o = r->opts;
@@ -111,8 +125,8 @@ void bench_report_text(FILE *f, const bench_result *r)
         fprintf(f,
                 "lwm2m-bench: bootstrap storm against %s (%s, pct %s, io %s), endpoints %s0..%s%u, "
                 "concurrency %u, single-server share %.3f%s\n",
-                o->server, o->psk ? "DTLS PSK" : "NoSec", format_name(o->format), io_name(o->io),
-                o->prefix, o->prefix, (unsigned)o->endpoints - 1, (unsigned)o->concurrency,
+                o->server, security_text(o), format_name(o->format), io_name(o->io), o->prefix,
+                o->prefix, (unsigned)o->endpoints - 1, (unsigned)o->concurrency,
                 o->reject_ppm / 1e6, o->reg ? ", then Register + De-register" : "");
     else
         fprintf(f,
@@ -258,7 +272,7 @@ static void add_options(jb *b, cJSON *j, const bench_opts *o)
     add(b, j, "mode", cJSON_CreateString(boot ? "bootstrap" : "ping"));
     add(b, j, "io", cJSON_CreateString(io_name(o->io)));
     add(b, j, "server", cJSON_CreateString(o->server));
-    add(b, j, "security", cJSON_CreateString(o->psk ? "psk" : "nosec"));
+    add(b, j, "security", cJSON_CreateString(bench_security_name(o)));
     num(b, j, "concurrency", o->concurrency);
     if (!boot) {
         num(b, j, "exchanges_per_session", o->exchanges);

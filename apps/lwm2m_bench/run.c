@@ -289,10 +289,11 @@ static uint64_t seed_of_run(void)
     return z ? z : 1;
 }
 
-static int setup(bench_run *r, const bench_opts *o, int sfd)
+static int setup(bench_run *r, const bench_opts *o, const bench_keys *keys, int sfd)
 {
     memset(r, 0, sizeof *r);
     r->opts = o;
+    r->keys = keys;
     r->io = o->io == BENCH_IO_UDP ? &bench_io_udp : &bench_io_libcoap;
     r->rng = seed_of_run();
     uint32_t c = o->concurrency;
@@ -353,14 +354,15 @@ static void teardown(bench_run *r)
 static int plan_descriptors(const bench_opts *o, size_t *linger_cap)
 {
     long limit = bench_raise_nofile();
-    if (o->psk && limit > FD_SETSIZE)
+    if (bench_dtls(o) && limit > FD_SETSIZE)
         limit = FD_SETSIZE;
     size_t need = (size_t)o->concurrency * (o->reg ? 2 : 1) + 64;
     if (limit < 0 || (size_t)limit < need) {
         fprintf(stderr, BENCH_PROG ": %zu descriptors needed, the limit is %ld (%s)\n", need, limit,
-                o->psk ? "DTLS sockets must stay below FD_SETSIZE with libcoap 4.3.1's GnuTLS "
-                         "layer: lower --concurrency"
-                       : "ulimit -n");
+                bench_dtls(o)
+                    ? "DTLS sockets must stay below FD_SETSIZE with libcoap 4.3.1's GnuTLS "
+                      "layer: lower --concurrency"
+                    : "ulimit -n");
         return -1;
     }
     size_t spare = (size_t)limit - need;
@@ -381,16 +383,30 @@ static void linger_out(bench_run *r)
     }
 }
 
+/* --rpk / --x509: the endpoints' keys and the server's, from the seed's directory. 0, or -1
+ * with the message printed. */
+static int load_keys(const bench_opts *o, bench_keys *keys)
+{
+    char err[BENCH_PATH_MAX + 200];
+    if (o->pki == BENCH_PKI_NONE ||
+        bench_keys_load(o->pki_dir, o->pki, o->prefix, o->endpoints, keys, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, BENCH_PROG ": --%s %s: %s\n", bench_pki_mode_name(o->pki), o->pki_dir, err);
+    return -1;
+}
+
 int bench_run_main(const bench_opts *o)
 {
     size_t linger_cap = 0;
-    if (plan_descriptors(o, &linger_cap) != 0)
+    bench_keys keys;
+    memset(&keys, 0, sizeof keys);
+    if (plan_descriptors(o, &linger_cap) != 0 || load_keys(o, &keys) != 0)
         return 1;
     int sfd = lwm2m_app_signals_open(NULL);
     if (sfd < 0)
         fprintf(stderr, BENCH_PROG ": signals not watched: %s\n", strerror(errno));
     bench_run *r = malloc(sizeof *r);
-    int status = 1, ok = r != NULL ? setup(r, o, sfd) : -1;
+    int status = 1, ok = r != NULL ? setup(r, o, o->pki != BENCH_PKI_NONE ? &keys : NULL, sfd) : -1;
     if (ok == 0 && bench_linger_init(r, linger_cap) != 0)
         ok = -1;
     if (ok != 0 && (r == NULL || r->linger == NULL))
@@ -420,6 +436,7 @@ int bench_run_main(const bench_opts *o)
     if (r != NULL)
         teardown(r);
     free(r);
+    bench_keys_free(&keys);
     lwm2m_app_signals_close(sfd, NULL);
     return status;
 }

@@ -167,9 +167,10 @@ extern const bench_io bench_io_libcoap, bench_io_udp;
 struct bench_run {
     const bench_opts *opts;
     const bench_io *io;
-    void *io_state;      /* the transport's own */
-    coap_context_t *ctx; /* libcoap */
-    lwm2m_model *base;   /* the factory model every client clones */
+    void *io_state;         /* the transport's own */
+    coap_context_t *ctx;    /* libcoap */
+    lwm2m_model *base;      /* the factory model every client clones */
+    const bench_keys *keys; /* --rpk / --x509: the seed's keys; NULL otherwise */
     bench_sim *sims;
     uint32_t *ready; /* sims with work for the loop to do (indices into sims) */
     size_t ready_len;
@@ -202,6 +203,10 @@ uint32_t bench_random(bench_run *r);
  * (session.c). */
 coap_session_t *bench_session_open(bench_run *r, const char *uri, const uint8_t *identity,
                                    size_t identity_len, const uint8_t *key, size_t key_len);
+/* libcoap: a DTLS client session towards "coaps://HOST:PORT" with endpoint `ep_index`'s key
+ * and public key (RPK) or certificate (X.509) from r->keys; NULL when the URI does not resolve,
+ * is not coaps:// or libcoap refuses the keys (session.c). */
+coap_session_t *bench_session_open_pki(bench_run *r, const char *uri, uint32_t ep_index);
 /* Destinations (session.c): the one for `uri`, resolved once; NULL when it does not resolve
  * or is not coap:// or coaps://. */
 const bench_dest *bench_dest_of(bench_run *r, const char *uri);

@@ -4,13 +4,16 @@
  * talking to a client that gave up (timeout) cannot reach the next client that would have got
  * the same ephemeral port, and each link is a distinct peer, as distinct devices are. The
  * libcoap transport opens its sessions here (what lwm2m_net_session_for_uri does: coap://
- * NoSec, coaps:// DTLS PSK); the udp transport binds and connects its sockets itself. */
+ * NoSec, coaps:// DTLS PSK, RPK or X.509); the udp transport binds and connects its sockets
+ * itself. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "lwm2m/der.h"
+#include "lwm2m/error.h"
 #include "run.h"
 
 #define SOURCES_PER_BLOCK 254u              /* last octet 1..254 */
@@ -97,4 +100,87 @@ coap_session_t *bench_session_open(bench_run *r, const char *uri, const uint8_t 
     setup.psk_info.key.length = key_len;
     return coap_new_client_session_psk2(r->ctx, spread ? &local : NULL, &d->addr, COAP_PROTO_DTLS,
                                         &setup);
+}
+
+/* Fails the sim of `session` (if it is one's) with why the server was not accepted. */
+static int refuse(coap_session_t *session, const char *why)
+{
+    bench_sim *s = coap_session_get_app_data(session);
+    if (s != NULL && s->owner == BENCH_OWNER_SIM)
+        bench_sim_fail(s, BENCH_CAUSE_DTLS, 0, why);
+    return 0;
+}
+
+/* validate_cn_call_back: libcoap 4.3.1 (GnuTLS) keeps one PKI setup per context for every
+ * session's verification, so this one callback checks the server for all of them (`arg`: the
+ * run). A certificate to an X.509 client: GnuTLS validated the chain against DIR/ca.crt.der,
+ * and it must name the bench's server. Otherwise (an RPK client, or a server presenting a raw
+ * public key, as with --rpk-key) the server's public key is pinned to DIR/server.pub.der,
+ * whether it came in a certificate or as a raw key. 0 refuses. */
+static int check_server(const char *cn, const uint8_t *der, size_t len, coap_session_t *session,
+                        unsigned depth, int validated, void *arg)
+{
+    const bench_keys *k = ((const bench_run *)arg)->keys;
+    if (depth > 0)
+        return 1; /* a CA of the chain, which GnuTLS checked against the trust anchor */
+    bool raw = cn != NULL && strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0;
+    if (k->mode == BENCH_PKI_X509 && !raw) {
+        if (!validated)
+            return refuse(session, "the server's certificate is not validated by the CA");
+        if (cn == NULL || strcmp(cn, BENCH_PKI_SERVER_CN) != 0)
+            return refuse(session, "the server's certificate does not name " BENCH_PKI_SERVER_CN);
+        return 1;
+    }
+    lwm2m_public_key pub;
+    lwm2m_certificate cert;
+    lwm2m_bytes spki = {der, len};
+    if (lwm2m_der_public_key(der, len, &pub, NULL) != LWM2M_OK) {
+        if (lwm2m_der_certificate(der, len, &cert, NULL) != LWM2M_OK)
+            return refuse(session, "the server presented neither a public key nor a certificate");
+        spki = cert.public_key.spki;
+    }
+    if (spki.len == k->server_pub_len && memcmp(spki.ptr, k->server_pub, spki.len) == 0)
+        return 1;
+    return refuse(session, "the server's public key is not the one in " BENCH_PKI_SRV_PUB);
+}
+
+coap_session_t *bench_session_open_pki(bench_run *r, const char *uri, uint32_t ep_index)
+{
+    const bench_dest *d = bench_dest_of(r, uri);
+    const bench_keys *k = r->keys;
+    if (d == NULL || !d->secure || k == NULL || ep_index >= k->count)
+        return NULL;
+    bool rpk = k->mode == BENCH_PKI_RPK;
+    size_t key_len = 0, own_len = 0;
+    const uint8_t *key = bench_keys_key(k, ep_index, &key_len);
+    const uint8_t *own = bench_keys_own(k, ep_index, &own_len);
+    coap_dtls_pki_t setup;
+    memset(&setup, 0, sizeof setup);
+    setup.version = COAP_DTLS_PKI_SETUP_VERSION;
+    /* RPK: nothing for GnuTLS to validate (the pin is check_server's). X.509: the chain, its
+     * dates, against the CA alone. */
+    setup.verify_peer_cert = !rpk;
+    setup.cert_chain_validation = !rpk;
+    setup.cert_chain_verify_depth = 2;
+    setup.is_rpk_not_cert = rpk;
+    setup.validate_cn_call_back = check_server;
+    setup.cn_call_back_arg = r;
+    setup.pki_key.key_type = COAP_PKI_KEY_ASN1;
+    setup.pki_key.key.asn1.public_cert = own;
+    setup.pki_key.key.asn1.public_cert_len = own_len;
+    setup.pki_key.key.asn1.private_key = key;
+    setup.pki_key.key.asn1.private_key_len = key_len;
+    /* Not COAP_ASN1_PKEY_EC: libcoap 4.3.1 then parses the key itself and reads past a PKCS#8
+     * one. With NONE GnuTLS reads it, and an RPK's SubjectPublicKeyInfo is taken as given. */
+    setup.pki_key.key.asn1.private_key_type = COAP_ASN1_PKEY_NONE;
+    if (!rpk) {
+        setup.pki_key.key.asn1.ca_cert = k->ca_cert;
+        setup.pki_key.key.asn1.ca_cert_len = k->ca_cert_len;
+    }
+    coap_address_t local;
+    bool spread = bench_spread_sources(r, d);
+    if (spread)
+        bench_next_source(r, &local);
+    return coap_new_client_session_pki(r->ctx, spread ? &local : NULL, &d->addr, COAP_PROTO_DTLS,
+                                       &setup);
 }

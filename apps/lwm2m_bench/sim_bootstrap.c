@@ -49,19 +49,57 @@ lwm2m_model *bench_client_base_model(void)
     return m;
 }
 
+static int set_bytes(lwm2m_model *m, lwm2m_path p, const uint8_t *data, size_t len)
+{
+    lwm2m_value v = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, data, len);
+    return lwm2m_model_set(m, &p, &v);
+}
+
+/* /0/0's key material in RPK or certificate mode, as lwm2m-client holds it: its public key
+ * (SPKI) or certificate, the server's public key (RPK) or the CA certificate as trust anchor
+ * (X.509, Certificate Usage 2), and its private key. */
+static int factory_pki(bench_sim *s)
+{
+    const bench_keys *k = s->run->keys;
+    lwm2m_model *m = s->model;
+    bool rpk = k->mode == BENCH_PKI_RPK;
+    size_t key_len = 0, own_len = 0;
+    const uint8_t *key = bench_keys_key(k, s->ep_index, &key_len);
+    const uint8_t *own = bench_keys_own(k, s->ep_index, &own_len);
+    lwm2m_value usage = lwm2m_value_int(2);
+    lwm2m_path p15 = lwm2m_path_res(0, 0, 15);
+    if (set_bytes(m, lwm2m_path_res(0, 0, 3), own, own_len) != LWM2M_OK ||
+        set_bytes(m, lwm2m_path_res(0, 0, 4), rpk ? k->server_pub : k->ca_cert,
+                  rpk ? k->server_pub_len : k->ca_cert_len) != LWM2M_OK ||
+        set_bytes(m, lwm2m_path_res(0, 0, 5), key, key_len) != LWM2M_OK)
+        return -1;
+    return rpk || lwm2m_model_set(m, &p15, &usage) == LWM2M_OK ? 0 : -1;
+}
+
+static int64_t security_mode(const bench_opts *o)
+{
+    return o->psk                     ? LWM2M_SECURITY_PSK
+           : o->pki == BENCH_PKI_RPK  ? LWM2M_SECURITY_RPK
+           : o->pki == BENCH_PKI_X509 ? LWM2M_SECURITY_CERTIFICATE
+                                      : LWM2M_SECURITY_NOSEC;
+}
+
 /* The client's own part of the factory configuration: serial number and the
- * Bootstrap-Server account at /0/0 (NoSec, or PSK with the endpoint's identity and key). */
+ * Bootstrap-Server account at /0/0 (NoSec; PSK with the endpoint's identity and key; RPK or
+ * X.509 with its keys from the seed). */
 static int factory(bench_sim *s, const uint8_t *key)
 {
     const bench_opts *o = s->run->opts;
     lwm2m_model *m = s->model;
     lwm2m_value yes = lwm2m_value_bool(true);
-    lwm2m_value mode = lwm2m_value_int(o->psk ? LWM2M_SECURITY_PSK : LWM2M_SECURITY_NOSEC);
+    lwm2m_value mode = lwm2m_value_int(security_mode(o));
     lwm2m_path p1 = lwm2m_path_res(0, 0, 1), p2 = lwm2m_path_res(0, 0, 2);
     if (set_str(m, lwm2m_path_res(3, 0, 2), s->endpoint) != LWM2M_OK ||
         set_str(m, lwm2m_path_res(0, 0, 0), o->server) != LWM2M_OK ||
         lwm2m_model_set(m, &p1, &yes) != LWM2M_OK || lwm2m_model_set(m, &p2, &mode) != LWM2M_OK)
         return -1;
+    if (o->pki != BENCH_PKI_NONE)
+        return factory_pki(s);
     if (!o->psk)
         return 0;
     lwm2m_value id = lwm2m_value_bytes(LWM2M_TYPE_OPAQUE, s->endpoint, strlen(s->endpoint));
@@ -86,6 +124,11 @@ int bench_client_start(bench_sim *s)
                                   BENCH_LWM2M_VERSION,
                                   LWM2M_FORMAT_SENML_JSON,
                                   (int64_t)o->timeout_s * 1000};
+    if (o->pki != BENCH_PKI_NONE) {
+        /* Its own mode too, and Finish checks the key material as lwm2m-client's does. */
+        cfg.caps.security_modes |= (uint8_t)(1u << security_mode(o));
+        cfg.caps.check_keys = lwm2m_consistency_check_keys;
+    }
     s->model = lwm2m_model_clone(r->base);
     if (s->model == NULL || factory(s, key) != 0 ||
         (s->bs = lwm2m_bs_client_new(s->model, &cfg)) == NULL) {

@@ -5,8 +5,10 @@
 # (each refuses the primary plan once with 4.06, then the fallback succeeds), 50 DTLS PSK
 # bootstraps, 100 ping sessions, ping --psk against `responder --dtls-listen` (derived keys,
 # then a fixed --psk-key on both sides, the same and a different one), 20 bootstraps followed
-# by Register + De-register. Asserts the counts of the --json reports (no timing), the failure
-# causes of wrong credentials and unknown endpoints, and the PSK derivation in the store.
+# by Register + De-register, and seed --rpk / --x509 with 20 bootstraps per mode against a
+# server presenting the seeded certificate. Asserts the counts of the --json reports (no
+# timing), the failure causes of wrong credentials and unknown endpoints, the PSK derivation in
+# the store and (with openssl) the seeded keys and certificates.
 # Then the same over `--io udp` (plain sockets, our own CoAP), against that server and against
 # one with `--io libcoap`: the storm's counts must be the same; through a relay that drops each
 # client's first Bootstrap-Request and its first answers to Delete and Finish, both transports
@@ -120,6 +122,133 @@ expect "unknown identity" "$(field "$out" '[d["completed"],d["failures"]["dtls-h
 out=$("$bench" --server "coap://127.0.0.1:$coap" --prefix psk- --endpoints 2 --count 2 \
   --concurrency 2 --json --quiet)
 expect "PSK endpoint over NoSec" "$(field "$out" '[d["failures"]["request-refused"],d["refused_codes"]]')" '[2,{"4.00":2}]'
+
+# ---- DTLS RPK and X.509 -------------------------------------------------------------------------
+# seed --rpk / --x509 DIR: a fresh key pair per endpoint (X.509: and a certificate, CN = its name,
+# from the CA seed makes in DIR), the server's certificate in DIR; openssl checks what was
+# written. A Bootstrap Server started with DIR's files; a storm of 20 per mode. Refused: an
+# X.509 endpoint over NoSec, RPK endpoints as PSK identities, RPK keys of another seed (the same
+# CA and server) the store does not hold, a server key other than the pinned one; a bundle
+# short of endpoints does not run.
+keys=$work/keys
+store3="sqlite:$work/bs-pki.db"
+"$bench" seed --store "$store3" --endpoints 2 --psk --rpk "$keys" 2>/dev/null; expect "seed --psk --rpk" $? 2
+"$bench" --server coaps://127.0.0.1:1 --rpk "$keys" --x509 "$keys" 2>/dev/null; expect "--rpk --x509" $? 2
+"$bench" --server coap://127.0.0.1:1 --x509 "$keys" 2>/dev/null; expect "--x509 with coap://" $? 2
+"$bench" ping --server coaps://127.0.0.1:1 --rpk "$keys" 2>/dev/null; expect "ping --rpk" $? 2
+out=$("$bench" seed --store "$store3" --endpoints 20 --prefix rpk- --rpk "$keys" --json -q)
+expect "seed --rpk" "$(field "$out" '[d["seeded"],d["security"],d["keys"]]')" "[20,\"rpk\",\"$keys/rpk-endpoints.bin\"]"
+made=$(cat "$keys/ca.crt.der" "$keys/server.crt.der" | cksum)
+out=$("$bench" seed --store "$store3" --endpoints 20 --prefix x509- --x509 "$keys" --json -q)
+expect "seed --x509" "$(field "$out" '[d["seeded"],d["security"],d["keys"]]')" "[20,\"x509\",\"$keys/x509-endpoints.bin\"]"
+# The bundles' entries as DER files (endpoint 7 of each), and the store's view of them.
+got=$(python3 - "$keys" "$work/bs-pki.db" <<'PY'
+import json, sqlite3, struct, sys
+keys, db = sys.argv[1], sqlite3.connect(sys.argv[2])
+def entries(mode):
+    d = open(f"{keys}/{mode}-endpoints.bin", "rb").read()
+    assert d[:8] == b"LWBKEYS1" and d[8] == (1 if mode == "rpk" else 2)
+    i = 10 + d[9]
+    count, i, out = struct.unpack("!I", d[i:i + 4])[0], i + 4, []
+    for _ in range(count):
+        item = []
+        for _ in range(2):
+            n = struct.unpack("!H", d[i:i + 2])[0]
+            item.append(d[i + 2:i + 2 + n])
+            i += 2 + n
+        out.append(item)
+    assert i == len(d)
+    return d[10:10 + d[9]].decode(), out
+for mode in ("rpk", "x509"):
+    prefix, items = entries(mode)
+    key, own = items[7]
+    open(f"{keys}/{mode}7.key.der", "wb").write(key)
+    open(f"{keys}/{mode}7.own.der", "wb").write(own)
+    print(mode, prefix, len(items), end=" ")
+pub, doc = db.execute("SELECT public_key, json FROM entries WHERE name = 'rpk-7'").fetchone()
+xpub, xdoc = db.execute("SELECT public_key, json FROM entries WHERE name = 'x509-7'").fetchone()
+print(bytes(pub) == entries("rpk")[1][7][1], json.loads(doc)["rpk"]["publicKey"] == bytes(pub).hex(),
+      xpub is None, json.loads(xdoc)["x509"])
+PY
+)
+expect "key bundles and store" "$got" "rpk rpk- 20 x509 x509- 20 True True True {}"
+ossl() { openssl "$@" 2>&1 | tr -d '\n'; }
+expect "rpk-7: the stored key is its key's" "$(openssl pkey -inform DER -in "$keys/rpk7.key.der" -pubout -outform DER | cmp - "$keys/rpk7.own.der" && echo same)" same
+expect "x509-7: the certificate is its key's" "$(openssl pkey -inform DER -in "$keys/x5097.key.der" -pubout -outform DER | cmp - <(openssl x509 -inform DER -in "$keys/x5097.own.der" -noout -pubkey | openssl pkey -pubin -outform DER) && echo same)" same
+openssl x509 -inform DER -in "$keys/ca.crt.der" -out "$work/ca.pem"
+openssl x509 -inform DER -in "$keys/x5097.own.der" -out "$work/x509-7.pem"
+openssl x509 -inform DER -in "$keys/server.crt.der" -out "$work/server.pem"
+expect "x509-7 chains to the CA" "$(ossl verify -CAfile "$work/ca.pem" "$work/x509-7.pem")" "$work/x509-7.pem: OK"
+expect "server chains to the CA" "$(ossl verify -CAfile "$work/ca.pem" "$work/server.pem")" "$work/server.pem: OK"
+expect "certificate subjects" "$(ossl x509 -in "$work/x509-7.pem" -noout -subject)|$(ossl x509 -in "$work/server.pem" -noout -subject)" "subject=CN = x509-7|subject=CN = lwm2m-bench server"
+# The second seed took the CA and the server's files from DIR.
+expect "CA and server kept" "$(cat "$keys/ca.crt.der" "$keys/server.crt.der" | cksum)" "$made"
+
+"$bin/lwm2m-bs-server" --listen 127.0.0.1:0 --dtls-listen 127.0.0.1:0 --store "$store3" \
+  --cert "$keys/server.crt.der" --key "$keys/server.key.der" --ca-file "$keys/ca.crt.der" 2>"$work/bs-pki.log" &
+bs3_pid=$!
+pids+=("$bs3_pid")
+wait_for 50 grep -q "serving coap port" "$work/bs-pki.log" || { cat "$work/bs-pki.log"; exit 1; }
+coap3=$(sed -n 's/.*serving coap port \([0-9]*\),.*/\1/p' "$work/bs-pki.log")
+coaps3=$(sed -n 's/.*coaps port \([0-9]*\),.*/\1/p' "$work/bs-pki.log")
+for mode in rpk x509; do
+  out=$("$bench" --server "coaps://127.0.0.1:$coaps3" --$mode "$keys" --prefix $mode- --endpoints 20 \
+    --count 20 --concurrency 5 --linger 1 --server-pid "$bs3_pid" --json --quiet)
+  expect "$mode storm exit status" $? 0
+  expect "$mode storm counts" "$(field "$out" '[d["security"],d["completed"],d["failed"],d["exchanges"]["total"]]')" "[\"$mode\",20,0,120]"
+done
+# An X.509 endpoint over NoSec; RPK endpoints' names as PSK identities.
+out=$("$bench" --server "coap://127.0.0.1:$coap3" --prefix x509- --endpoints 2 --count 2 \
+  --concurrency 2 --linger 0 --json --quiet)
+expect "X.509 endpoint over NoSec" "$(field "$out" '[d["completed"],d["failures"]["request-refused"],d["refused_codes"]]')" '[0,2,{"4.00":2}]'
+expect "X.509 endpoint over NoSec: logged" "$(grep -c 'security: .* for endpoint x509-[01] refused: endpoint has credentials, request came over NoSec' "$work/bs-pki.log")" 2
+out=$("$bench" --server "coaps://127.0.0.1:$coaps3" --psk --prefix rpk- --endpoints 2 --count 2 \
+  --concurrency 2 --linger 0 --timeout 5 --json --quiet)
+expect "RPK endpoints as PSK identities" "$(field "$out" '[d["completed"],d["failures"]["dtls-handshake"]]')" "[0,2]"
+# Another seed's keys for rpk-0..2 (DIR2 holds the same CA and server, so only the clients'
+# keys differ): the handshake succeeds, the Bootstrap-Request is refused.
+keys2=$work/keys2
+mkdir -p "$keys2"
+cp "$keys"/ca.*.der "$keys"/server.*.der "$keys2/"
+out=$("$bench" seed --store "sqlite:$work/scratch.db" --endpoints 3 --prefix rpk- --rpk "$keys2" --json -q)
+expect "seed other keys" "$(field "$out" 'd["seeded"]')" 3
+expect "the same server files kept" "$(cmp "$keys/server.crt.der" "$keys2/server.crt.der" && cmp "$keys/ca.crt.der" "$keys2/ca.crt.der" && echo same)" same
+out=$("$bench" --server "coaps://127.0.0.1:$coaps3" --rpk "$keys2" --prefix rpk- --endpoints 3 --count 3 \
+  --concurrency 3 --linger 0 --json 2>"$work/rpk-unseeded.log")
+expect "unseeded RPK keys exit status" $? 1
+expect "unseeded RPK keys" "$(field "$out" '[d["completed"],d["failures"]["request-refused"],d["refused_codes"]]')" '[0,3,{"4.00":3}]'
+expect "unseeded RPK keys: cause on stderr" "$(grep -c 'rpk-[0-2] failed: request-refused: Bootstrap-Request answered 4.00: unauthorized' "$work/rpk-unseeded.log")" 3
+expect "unseeded RPK keys: logged" "$(grep -c 'for endpoint rpk-[0-2] refused: public key not registered for this endpoint' "$work/bs-pki.log")" 3
+# A pinned key that is not the server's (the CA's in its place): the client refuses the server.
+openssl pkey -inform DER -in "$keys2/ca.key.der" -pubout -outform DER -out "$keys2/server.pub.der"
+out=$("$bench" --server "coaps://127.0.0.1:$coaps3" --rpk "$keys2" --prefix rpk- --endpoints 3 --count 3 \
+  --concurrency 3 --linger 0 --timeout 5 --json 2>"$work/rpk-pin.log")
+expect "another pinned key" "$? $(field "$out" '[d["completed"],d["failures"]["dtls-handshake"]]')" "1 [0,3]"
+expect "another pinned key: cause on stderr" "$(grep -c "rpk-[0-2] failed: dtls-handshake: the server's public key is not the one in server.pub.der" "$work/rpk-pin.log")" 3
+msg=$("$bench" --server "coaps://127.0.0.1:$coaps3" --x509 "$keys" --prefix x509- --endpoints 21 --count 1 2>&1)
+expect "bundle short of endpoints exit status" $? 1
+case $msg in *"x509-endpoints.bin: holds the keys of x509-0..x509-19, not of x509-0..x509-20"*) ok ;; *) ko "bundle short of endpoints: $msg" ;; esac
+wait_for 30 test "$(grep -c 'outcome=success' "$work/bs-pki.log")" -eq 40
+expect "bs-server (PKI) successes" "$(grep -c 'outcome=success' "$work/bs-pki.log")" 40
+expect "bs-server (PKI) sessions by mode" "$(grep -c 'session: endpoint=rpk-.* outcome=success' "$work/bs-pki.log") $(grep -c 'session: endpoint=x509-.* outcome=success' "$work/bs-pki.log")" "20 20"
+# A server presenting its raw public key (--rpk-key) instead: both modes pin it.
+kill "$bs3_pid"
+wait "$bs3_pid"
+"$bin/lwm2m-bs-server" --no-listen --dtls-listen 127.0.0.1:0 --store "$store3" \
+  --rpk-key "$keys/server.key.der" --ca-file "$keys/ca.crt.der" 2>"$work/bs-rawkey.log" &
+bs4_pid=$!
+pids+=("$bs4_pid")
+wait_for 50 grep -q "serving coap port" "$work/bs-rawkey.log" || { cat "$work/bs-rawkey.log"; exit 1; }
+coaps4=$(sed -n 's/.*coaps port \([0-9]*\),.*/\1/p' "$work/bs-rawkey.log")
+for mode in rpk x509; do
+  out=$("$bench" --server "coaps://127.0.0.1:$coaps4" --$mode "$keys" --prefix $mode- --endpoints 20 \
+    --count 5 --concurrency 5 --linger 0 --json --quiet)
+  expect "$mode storm, server's raw key" "$? $(field "$out" '[d["completed"],d["failed"]]')" "0 [5,0]"
+done
+out=$("$bench" --server "coaps://127.0.0.1:$coaps4" --rpk "$keys2" --prefix rpk- --endpoints 3 --count 1 \
+  --concurrency 1 --linger 0 --timeout 5 --json 2>"$work/rawkey-pin.log")
+expect "another pinned key, server's raw key" "$? $(field "$out" '[d["completed"],d["failures"]["dtls-handshake"]]')" "1 [0,1]"
+expect "another pinned key, server's raw key: cause" "$(grep -c "rpk-0 failed: dtls-handshake: the server's public key is not the one in server.pub.der" "$work/rawkey-pin.log")" 1
 
 # Ping against the responder.
 "$bench" responder --listen 127.0.0.1:0 2>"$work/responder.log" &
