@@ -9,8 +9,8 @@
 
 #include "app_options.h"
 #include "app_util.h"
-#include "bs_server/pki_der.h"
 #include "core/utf8.h"
+#include "lwm2m/der.h"
 #include "lwm2m/error.h"
 
 #define PROG        "lwm2m-server"
@@ -51,7 +51,9 @@ int srv_security_fill_pki(lwm2m_sec_info *out, const char *endpoint, const uint8
         return LWM2M_OK;
     }
     const char *why = NULL;
-    if (len > LWM2M_SEC_PUBLIC_KEY_MAX || lwm2m_pki_spki_check(public_key, len, &why) != LWM2M_OK) {
+    lwm2m_public_key parsed;
+    if (len > LWM2M_SEC_PUBLIC_KEY_MAX ||
+        lwm2m_der_public_key(public_key, len, &parsed, &why) != LWM2M_OK) {
         lwm2m_app_errf(err, errlen, "bad public key: %s",
                        len > LWM2M_SEC_PUBLIC_KEY_MAX ? "longer than 1024 bytes" : why);
         return LWM2M_ERR_INVALID;
@@ -287,8 +289,9 @@ static int read_public_key(const char *path, uint8_t *out, size_t cap, size_t *l
         lwm2m_app_errf(err, errlen, "'%s': %s", path, n == 0 ? "empty or unreadable" : "too large");
         return -1;
     }
-    if (lwm2m_pki_is_pem(data, n)) {
-        if (lwm2m_pki_pem_decode((const char *)data, n, "PUBLIC KEY", out, cap, len) != LWM2M_OK) {
+    if (lwm2m_der_is_pem(data, n)) {
+        if (lwm2m_der_pem_block((const char *)data, n, "PUBLIC KEY", out, cap, len, NULL) !=
+            LWM2M_OK) {
             lwm2m_app_errf(err, errlen, "'%s': no readable PUBLIC KEY block", path);
             return -1;
         }

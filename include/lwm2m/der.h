@@ -2,7 +2,9 @@
  * /0/x/5): SubjectPublicKeyInfo (RFC 5280 §4.1.2.7, the raw public key of RFC 7250), X.509
  * certificates (RFC 5280 §4.1), private keys as PKCS#8 PrivateKeyInfo / RFC 5958
  * OneAsymmetricKey, SEC1 ECPrivateKey (RFC 5915) or PKCS#1 RSAPrivateKey, and the PEM armour
- * around them (RFC 7468).
+ * around them (RFC 7468). The client's Finish check and both servers (their listeners' own
+ * keys, trust stores, the credentials their DTLS peers present, the keys of configurations)
+ * read them here.
  *
  * Structure only, sans-I/O and without allocation: every length is checked against its
  * container, DER's definite minimal lengths are required, nothing may follow the outer
@@ -90,6 +92,15 @@ int lwm2m_der_public_key(const uint8_t *der, size_t len, lwm2m_public_key *out, 
 int lwm2m_der_certificate(const uint8_t *der, size_t len, lwm2m_certificate *out, const char **why);
 int lwm2m_der_private_key(const uint8_t *der, size_t len, lwm2m_private_key *out, const char **why);
 
+/* The text of a certificate's subject CN (cert->subject_cn: the subject's last commonName, the
+ * most specific one; an identity is bound to it) as NUL-terminated UTF-8 in cn[0..cap).
+ * UTF8String; PrintableString, IA5String and TeletexString when they are ASCII; BMPString and
+ * UniversalString converted. The text must be valid UTF-8 without control characters.
+ * LWM2M_OK; LWM2M_ERR_NOT_FOUND when the subject has no CN; LWM2M_ERR_INVALID for an empty
+ * CN or one that is no such text; LWM2M_ERR_OVERFLOW when it needs more than cap - 1 bytes.
+ * cn is "" unless LWM2M_OK. */
+int lwm2m_der_subject_cn(const lwm2m_certificate *cert, char *cn, size_t cap);
+
 /* Whether a private key and a public key can be a pair, as far as their encodings tell: the
  * same algorithm and curve and, when the private key carries its public parts, the same key.
  * NULL when they can, else a static text naming the difference. */
@@ -106,6 +117,20 @@ int lwm2m_der_spki_of(const lwm2m_private_key *priv, uint8_t *out, size_t cap, s
  * when out is too small. */
 int lwm2m_der_from_pem(const char *text, size_t len, char *label, size_t label_cap, uint8_t *out,
                        size_t cap, size_t *out_len);
+
+/* The first PEM block of `text` labelled `label` ("CERTIFICATE", "PUBLIC KEY", ...; NULL:
+ * any), blocks of other labels passed over, decoded into out as lwm2m_der_from_pem does.
+ * *next (may be NULL) gets the offset just past its END line, where the blocks that follow
+ * start. LWM2M_OK; LWM2M_ERR_NOT_FOUND when there is no such block; LWM2M_ERR_INVALID;
+ * LWM2M_ERR_OVERFLOW (*out_len: the size needed). */
+int lwm2m_der_pem_block(const char *text, size_t len, const char *label, uint8_t *out, size_t cap,
+                        size_t *out_len, size_t *next);
+
+/* der[0..len) as a PEM block labelled `label` (64 characters a line, LF line ends),
+ * NUL-terminated in out[0..cap). *out_len gets its length without the NUL. LWM2M_OK, or
+ * LWM2M_ERR_OVERFLOW when cap is smaller than *out_len + 1 (out may then be NULL, cap 0). */
+int lwm2m_der_to_pem(const uint8_t *der, size_t len, const char *label, char *out, size_t cap,
+                     size_t *out_len);
 
 /* Whether `data` looks like PEM text (optional white space, then "-----BEGIN "). */
 bool lwm2m_der_is_pem(const uint8_t *data, size_t len);

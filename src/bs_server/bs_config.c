@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bs_server/pki_der.h"
 #include "core/numtext.h"
 #include "core/utf8.h"
+#include "lwm2m/der.h"
 #include "lwm2m/error.h"
 
 #define DOC_MAX      (1024u * 1024u)
@@ -1181,7 +1181,8 @@ static int parse_public_key(pctx *c, const cJSON *j, lwm2m_bs_config *cfg)
     if (rc != LWM2M_OK)
         return fail(c, LWM2M_ERR_INVALID, form == FORM_BASE64 ? "invalid base64" : "invalid hex");
     const char *why = NULL;
-    if (lwm2m_pki_spki_check(key, key_len, &why) != LWM2M_OK)
+    lwm2m_public_key parsed;
+    if (lwm2m_der_public_key(key, key_len, &parsed, &why) != LWM2M_OK)
         return fail(c, LWM2M_ERR_INVALID, "not a SubjectPublicKeyInfo (%s)", why);
     /* Exact size: a server holds one parsed configuration per running session. */
     uint8_t *copy = mem_alloc(c->mem, key_len);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "lwm2m/error.h"
 
 enum {
@@ -660,6 +661,89 @@ int lwm2m_der_certificate(const uint8_t *der, size_t len, lwm2m_certificate *out
     return LWM2M_OK;
 }
 
+/* ---- the subject CN as text ---- */
+
+/* Appends code point `u` as UTF-8 to cn[*n..), keeping room for the NUL. */
+static int put_code_point(uint32_t u, char *cn, size_t cap, size_t *n)
+{
+    uint8_t b[4];
+    size_t k;
+    if ((u >= 0xD800 && u <= 0xDFFF) || u > 0x10FFFF)
+        return LWM2M_ERR_INVALID;
+    if (u < 0x80) {
+        b[0] = (uint8_t)u;
+        k = 1;
+    } else if (u < 0x800) {
+        b[0] = (uint8_t)(0xC0 | u >> 6);
+        b[1] = (uint8_t)(0x80 | (u & 0x3F));
+        k = 2;
+    } else if (u < 0x10000) {
+        b[0] = (uint8_t)(0xE0 | u >> 12);
+        b[1] = (uint8_t)(0x80 | (u >> 6 & 0x3F));
+        b[2] = (uint8_t)(0x80 | (u & 0x3F));
+        k = 3;
+    } else {
+        b[0] = (uint8_t)(0xF0 | u >> 18);
+        b[1] = (uint8_t)(0x80 | (u >> 12 & 0x3F));
+        b[2] = (uint8_t)(0x80 | (u >> 6 & 0x3F));
+        b[3] = (uint8_t)(0x80 | (u & 0x3F));
+        k = 4;
+    }
+    if (k >= cap - *n)
+        return LWM2M_ERR_OVERFLOW;
+    memcpy(cn + *n, b, k);
+    *n += k;
+    return LWM2M_OK;
+}
+
+/* The CN's string in UTF-8 into cn[0..cap): UTF8String as it is, the ASCII types when they
+ * are ASCII (T.61 is only read when it is), BMPString and UniversalString (UCS-2 and UCS-4,
+ * big-endian) converted. */
+static int cn_to_utf8(uint8_t tag, lwm2m_bytes v, char *cn, size_t cap, size_t *n)
+{
+    size_t unit = tag == TAG_BMP_STRING ? 2 : tag == TAG_UNIVERSAL_STRING ? 4 : 1;
+    if (v.len % unit != 0)
+        return LWM2M_ERR_INVALID;
+    if (unit == 1) {
+        if (v.len >= cap)
+            return LWM2M_ERR_OVERFLOW;
+        for (size_t i = 0; i < v.len && tag != TAG_UTF8_STRING; i++)
+            if (v.ptr[i] >= 0x80)
+                return LWM2M_ERR_INVALID;
+        memcpy(cn, v.ptr, v.len);
+        *n = v.len;
+        return LWM2M_OK;
+    }
+    for (size_t i = 0; i < v.len; i += unit) {
+        uint32_t u = 0;
+        for (size_t k = 0; k < unit; k++)
+            u = u << 8 | v.ptr[i + k];
+        int rc = put_code_point(u, cn, cap, n);
+        if (rc != LWM2M_OK)
+            return rc;
+    }
+    return LWM2M_OK;
+}
+
+int lwm2m_der_subject_cn(const lwm2m_certificate *cert, char *cn, size_t cap)
+{
+    if (cap == 0)
+        return LWM2M_ERR_OVERFLOW;
+    cn[0] = '\0';
+    if (cert->subject_cn_tag == 0)
+        return LWM2M_ERR_NOT_FOUND;
+    size_t n = 0;
+    int rc = cn_to_utf8(cert->subject_cn_tag, cert->subject_cn, cn, cap, &n);
+    if (rc == LWM2M_OK && (n == 0 || !lwm2m_utf8_valid((const uint8_t *)cn, n)))
+        rc = LWM2M_ERR_INVALID;
+    /* A name to log and to compare with an endpoint name: no control characters. */
+    for (size_t i = 0; rc == LWM2M_OK && i < n; i++)
+        if ((unsigned char)cn[i] < 0x20 || cn[i] == 0x7F)
+            rc = LWM2M_ERR_INVALID;
+    cn[rc == LWM2M_OK ? n : 0] = '\0';
+    return rc;
+}
+
 /* ---- private keys ---- */
 
 /* ECPrivateKey after its version (RFC 5915): privateKey OCTET STRING, parameters [0] OPTIONAL,
@@ -895,7 +979,7 @@ typedef struct writer {
 
 static void put(writer *w, const void *data, size_t n)
 {
-    if (w->len <= w->cap && n <= w->cap - w->len)
+    if (n > 0 && w->len <= w->cap && n <= w->cap - w->len)
         memcpy(w->p + w->len, data, n);
     w->len += n;
 }
@@ -1009,15 +1093,9 @@ bool lwm2m_der_is_pem(const uint8_t *data, size_t len)
     return len - i >= 11 && memcmp(data + i, "-----BEGIN ", 11) == 0;
 }
 
-int lwm2m_der_from_pem(const char *text, size_t len, char *label, size_t label_cap, uint8_t *out,
-                       size_t cap, size_t *out_len)
+/* The label of the block whose "-----BEGIN " is at `begin`: text[*start, *start + *n). */
+static int pem_label(const char *text, size_t len, size_t begin, size_t *start, size_t *n)
 {
-    *out_len = 0;
-    if (label_cap > 0)
-        label[0] = '\0';
-    size_t begin = find(text, len, 0, "-----BEGIN ");
-    if (begin == len)
-        return LWM2M_ERR_NOT_FOUND;
     size_t label_start = begin + 11;
     size_t label_end = find(text, len, label_start, "-----");
     if (label_end == len || label_end - label_start > 64)
@@ -1025,19 +1103,23 @@ int lwm2m_der_from_pem(const char *text, size_t len, char *label, size_t label_c
     for (size_t i = label_start; i < label_end; i++)
         if (text[i] < 0x20 || text[i] > 0x7E)
             return LWM2M_ERR_INVALID;
-    size_t label_len = label_end - label_start;
-    if (label_cap > 0) {
-        size_t n = label_len < label_cap - 1 ? label_len : label_cap - 1;
-        memcpy(label, text + label_start, n);
-        label[n] = '\0';
-    }
-    /* The END line names the same label. */
+    *start = label_start;
+    *n = label_end - label_start;
+    return LWM2M_OK;
+}
+
+/* The base64 body of the block labelled text[label_start, +label_len), up to its END line
+ * (which names the same label), decoded into out; *after: the offset past the END line. */
+static int pem_body(const char *text, size_t len, size_t label_start, size_t label_len,
+                    uint8_t *out, size_t cap, size_t *out_len, size_t *after)
+{
     char end_line[64 + 16];
     snprintf(end_line, sizeof end_line, "-----END %.*s-----", (int)label_len, text + label_start);
-    size_t body = label_end + 5;
+    size_t body = label_start + label_len + 5;
     size_t end = find(text, len, body, end_line);
     if (end == len)
         return LWM2M_ERR_INVALID;
+    *after = end + strlen(end_line);
     writer w = {out, cap, 0};
     uint32_t acc = 0;
     unsigned n = 0, pad = 0;
@@ -1070,6 +1152,78 @@ int lwm2m_der_from_pem(const char *text, size_t len, char *label, size_t label_c
         put(&w, b, 2);
     }
     *out_len = w.len;
+    return w.len <= cap ? LWM2M_OK : LWM2M_ERR_OVERFLOW;
+}
+
+int lwm2m_der_from_pem(const char *text, size_t len, char *label, size_t label_cap, uint8_t *out,
+                       size_t cap, size_t *out_len)
+{
+    *out_len = 0;
+    if (label_cap > 0)
+        label[0] = '\0';
+    size_t begin = find(text, len, 0, "-----BEGIN ");
+    if (begin == len)
+        return LWM2M_ERR_NOT_FOUND;
+    size_t label_start, label_len, after;
+    if (pem_label(text, len, begin, &label_start, &label_len) != LWM2M_OK)
+        return LWM2M_ERR_INVALID;
+    if (label_cap > 0) {
+        size_t n = label_len < label_cap - 1 ? label_len : label_cap - 1;
+        memcpy(label, text + label_start, n);
+        label[n] = '\0';
+    }
+    return pem_body(text, len, label_start, label_len, out, cap, out_len, &after);
+}
+
+int lwm2m_der_pem_block(const char *text, size_t len, const char *label, uint8_t *out, size_t cap,
+                        size_t *out_len, size_t *next)
+{
+    *out_len = 0;
+    size_t from = 0;
+    for (;;) {
+        size_t begin = find(text, len, from, "-----BEGIN ");
+        if (begin == len)
+            return LWM2M_ERR_NOT_FOUND;
+        size_t label_start, label_len, after = len;
+        if (pem_label(text, len, begin, &label_start, &label_len) != LWM2M_OK)
+            return LWM2M_ERR_INVALID;
+        if (label != NULL &&
+            (strlen(label) != label_len || memcmp(text + label_start, label, label_len) != 0)) {
+            from = label_start + label_len + 5; /* another kind of block: passed over */
+            continue;
+        }
+        int rc = pem_body(text, len, label_start, label_len, out, cap, out_len, &after);
+        if (next != NULL)
+            *next = after;
+        return rc;
+    }
+}
+
+static const char BASE64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int lwm2m_der_to_pem(const uint8_t *der, size_t len, const char *label, char *out, size_t cap,
+                     size_t *out_len)
+{
+    writer w = {(uint8_t *)out, cap, 0};
+    size_t label_len = strlen(label);
+    put(&w, "-----BEGIN ", 11);
+    put(&w, label, label_len);
+    put(&w, "-----\n", 6);
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)der[i] << 16 | (i + 1 < len ? (uint32_t)der[i + 1] << 8 : 0) |
+                     (i + 2 < len ? der[i + 2] : 0);
+        char q[4] = {BASE64[v >> 18 & 63], BASE64[v >> 12 & 63],
+                     i + 1 < len ? BASE64[v >> 6 & 63] : '=', i + 2 < len ? BASE64[v & 63] : '='};
+        put(&w, q, 4);
+        /* 48 bytes make a line of 64 characters (RFC 7468 2) */
+        if ((i + 3) % 48 == 0 || i + 3 >= len)
+            put(&w, "\n", 1);
+    }
+    put(&w, "-----END ", 9);
+    put(&w, label, label_len);
+    put(&w, "-----\n", 6);
+    *out_len = w.len;
+    put(&w, "", 1);
     return w.len <= cap ? LWM2M_OK : LWM2M_ERR_OVERFLOW;
 }
 

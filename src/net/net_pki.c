@@ -15,13 +15,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bs_server/pki_der.h"
+#include "lwm2m/bs_config.h"
+#include "lwm2m/buf.h"
+#include "lwm2m/der.h"
 #include "lwm2m/error.h"
 
 #define FILE_MAX    (256u * 1024u) /* a credential file; a CA bundle may be large */
 #define BUCKETS     1024           /* peers by session; the contexts keep at most ~1,000 idle */
 #define CA_DIR_MAX  512            /* files read from --ca-dir */
 #define CA_CERT_MAX 16384          /* DER bytes of one certificate */
+#define CN_MAX      255            /* bytes of a subject CN kept: an endpoint name's limit */
 
 /* What one client presented: an RPK's SubjectPublicKeyInfo, or an X.509 certificate's CN. */
 typedef struct peer_entry {
@@ -38,8 +41,8 @@ struct lwm2m_net_pki {
     char *key_pem;   /* private key, PEM, NUL */
     char *ca_pem;    /* the trust store, PEM, NUL; NULL when empty */
     size_t ca_count; /* certificates in it */
-    char server_cn[LWM2M_PKI_CN_MAX + 1];
-    uint8_t spki[LWM2M_PKI_PUBLIC_KEY_MAX]; /* RPK: the server's own public key */
+    char server_cn[CN_MAX + 1];
+    uint8_t spki[LWM2M_PUBLIC_KEY_MAX]; /* RPK: the server's own public key */
     size_t spki_len;
     peer_entry *buckets[BUCKETS];
 };
@@ -75,17 +78,13 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errle
 /* PEM text of der[0..len) labelled `label`, malloc'ed; NULL when out of memory. */
 static char *to_pem(const uint8_t *der, size_t len, const char *label)
 {
-    size_t cap = len / 48 * 65 + 65 + 2 * strlen(label) + 40;
-    char *pem = malloc(cap + 1);
-    if (pem == NULL)
-        return NULL;
-    lwm2m_buf b = lwm2m_buf_init(pem, cap);
-    lwm2m_pki_pem_encode(der, len, label, &b);
-    if (lwm2m_buf_overflowed(&b)) {
+    size_t n = 0;
+    lwm2m_der_to_pem(der, len, label, NULL, 0, &n); /* the size it needs */
+    char *pem = malloc(n + 1);
+    if (pem != NULL && lwm2m_der_to_pem(der, len, label, pem, n + 1, &n) != LWM2M_OK) {
         free(pem);
-        return NULL;
+        pem = NULL;
     }
-    pem[b.len] = '\0';
     return pem;
 }
 
@@ -98,8 +97,8 @@ static int file_der(const char *path, const char *label, uint8_t *out, size_t ca
     if (data == NULL)
         return -1;
     int rc = LWM2M_OK;
-    if (lwm2m_pki_is_pem(data, n)) {
-        rc = lwm2m_pki_pem_decode((const char *)data, n, label, out, cap, len);
+    if (lwm2m_der_is_pem(data, n)) {
+        rc = lwm2m_der_pem_block((const char *)data, n, label, out, cap, len, NULL);
         if (rc != LWM2M_OK)
             snprintf(err, errlen, "%s: %s", path,
                      rc == LWM2M_ERR_NOT_FOUND  ? "no PEM block of this kind"
@@ -116,10 +115,21 @@ static int file_der(const char *path, const char *label, uint8_t *out, size_t ca
     return rc == LWM2M_OK ? 0 : -1;
 }
 
-/* A private key file (PEM of "PRIVATE KEY" or "EC PRIVATE KEY", or DER of either) as PEM,
- * and its DER; `spki` (may be NULL) gets its public key: a "PUBLIC KEY" block of the same
- * file, else the one the EC key carries. */
-static int load_key(lwm2m_net_pki *p, const char *path, bool want_spki, char *err, size_t errlen)
+/* The PEM label GnuTLS reads a private key of this format by. */
+static const char *key_label(lwm2m_private_key_format format)
+{
+    return format == LWM2M_PRIVATE_KEY_SEC1    ? "EC PRIVATE KEY"
+           : format == LWM2M_PRIVATE_KEY_PKCS1 ? "RSA PRIVATE KEY"
+                                               : "PRIVATE KEY";
+}
+
+/* A private key file (PEM with a "PRIVATE KEY", "EC PRIVATE KEY" or "RSA PRIVATE KEY" block,
+ * or the DER of one: PKCS#8, SEC1, PKCS#1) into p->key_pem. For a raw public key (p->rpk),
+ * p->spki gets its public key: a "PUBLIC KEY" block of the same file, else the one the key
+ * carries (EC, EdDSA). The key must belong to that public key, or to `cert_key` (the
+ * certificate's; NULL for a raw public key). */
+static int load_key(lwm2m_net_pki *p, const char *path, const lwm2m_public_key *cert_key, char *err,
+                    size_t errlen)
 {
     size_t n;
     uint8_t *data = read_file(path, &n, err, errlen);
@@ -127,51 +137,62 @@ static int load_key(lwm2m_net_pki *p, const char *path, bool want_spki, char *er
         return -1;
     uint8_t der[8192];
     size_t der_len = 0;
-    const char *label = "PRIVATE KEY";
-    int rc;
-    if (lwm2m_pki_is_pem(data, n)) {
-        rc = lwm2m_pki_pem_decode((const char *)data, n, label, der, sizeof der, &der_len);
-        if (rc == LWM2M_ERR_NOT_FOUND) {
-            label = "EC PRIVATE KEY";
-            rc = lwm2m_pki_pem_decode((const char *)data, n, label, der, sizeof der, &der_len);
-        }
-        if (want_spki && lwm2m_pki_pem_decode((const char *)data, n, "PUBLIC KEY", p->spki,
-                                              sizeof p->spki, &p->spki_len) != LWM2M_OK)
+    int rc = LWM2M_ERR_NOT_FOUND;
+    if (lwm2m_der_is_pem(data, n)) {
+        static const char *const labels[] = {"PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"};
+        for (size_t i = 0; i < 3 && rc == LWM2M_ERR_NOT_FOUND; i++)
+            rc = lwm2m_der_pem_block((const char *)data, n, labels[i], der, sizeof der, &der_len,
+                                     NULL);
+        if (p->rpk && lwm2m_der_pem_block((const char *)data, n, "PUBLIC KEY", p->spki,
+                                          sizeof p->spki, &p->spki_len, NULL) != LWM2M_OK)
             p->spki_len = 0;
     } else if (n <= sizeof der) {
         memcpy(der, data, n);
         der_len = n;
-        /* SEC1 has the key's OCTET STRING right after its version, PKCS#8 a SEQUENCE. */
-        rc = n > 5 && data[0] == 0x30 ? LWM2M_OK : LWM2M_ERR_INVALID;
-        const uint8_t *v = data + 2 + (data[1] & 0x80 ? (data[1] & 0x7f) : 0);
-        if (rc == LWM2M_OK && v + 3 < data + n && v[0] == 0x02 && v[1] == 1 && v[3] == 0x04)
-            label = "EC PRIVATE KEY";
+        rc = LWM2M_OK;
     } else {
         rc = LWM2M_ERR_OVERFLOW;
     }
     memset(data, 0, n); /* private key material: not left in freed memory */
     free(data);
+    lwm2m_private_key key;
+    lwm2m_public_key pub;
+    const char *why = NULL;
+    if (rc == LWM2M_OK && lwm2m_der_private_key(der, der_len, &key, &why) != LWM2M_OK)
+        rc = LWM2M_ERR_INVALID;
     if (rc != LWM2M_OK) {
-        memset(der, 0, sizeof der);
-        snprintf(err, errlen, "%s: not a private key (PKCS#8 or SEC1 EC, DER or PEM)", path);
-        return -1;
+        snprintf(err, errlen, "%s: not a private key (PKCS#8, SEC1 or PKCS#1; DER or PEM)%s%s",
+                 path, why != NULL ? ": " : "", why != NULL ? why : "");
+        goto fail;
     }
-    if (want_spki && p->spki_len == 0 &&
-        lwm2m_pki_ec_key_spki(der, der_len, p->spki, sizeof p->spki, &p->spki_len) != LWM2M_OK) {
-        memset(der, 0, sizeof der);
+    if (p->rpk && p->spki_len == 0 &&
+        lwm2m_der_spki_of(&key, p->spki, sizeof p->spki, &p->spki_len) != LWM2M_OK) {
+        p->spki_len = 0;
         snprintf(err, errlen,
                  "%s: the key does not carry its public key (an EC key does; or add a PUBLIC "
                  "KEY block to the file)",
                  path);
-        return -1;
+        goto fail;
     }
-    p->key_pem = to_pem(der, der_len, label);
+    if (p->rpk && lwm2m_der_public_key(p->spki, p->spki_len, &pub, &why) != LWM2M_OK) {
+        snprintf(err, errlen, "%s: its public key is not a SubjectPublicKeyInfo (%s)", path, why);
+        goto fail;
+    }
+    if ((why = lwm2m_der_key_mismatch(&key, p->rpk ? &pub : cert_key)) != NULL) {
+        snprintf(err, errlen, "%s: the key does not belong to the %s (%s)", path,
+                 p->rpk ? "PUBLIC KEY block" : "certificate", why);
+        goto fail;
+    }
+    p->key_pem = to_pem(der, der_len, key_label(key.format));
     memset(der, 0, sizeof der);
     if (p->key_pem == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
+fail:
+    memset(der, 0, sizeof der);
+    return -1;
 }
 
 /* Appends a PEM text to the trust store. */
@@ -196,41 +217,43 @@ static int load_ca_file(lwm2m_net_pki *p, const char *path, char *err, size_t er
     uint8_t *der = malloc(CA_CERT_MAX);
     size_t count = 0;
     int rc = der != NULL ? 0 : -1;
+    lwm2m_certificate cert;
+    const char *why = NULL;
     if (der == NULL) {
         snprintf(err, errlen, "out of memory");
-    } else if (lwm2m_pki_is_pem(data, n)) {
-        const char *text = (const char *)data, *end = text + n;
-        for (;;) {
-            const char *block = strstr(text, "-----BEGIN CERTIFICATE-----");
-            size_t len = 0;
-            if (block == NULL)
+    } else if (lwm2m_der_is_pem(data, n)) {
+        const char *text = (const char *)data;
+        for (size_t at = 0;;) {
+            size_t len = 0, next = 0;
+            int d = lwm2m_der_pem_block(text + at, n - at, "CERTIFICATE", der, CA_CERT_MAX, &len,
+                                        &next);
+            if (d == LWM2M_ERR_NOT_FOUND)
                 break;
-            int d = lwm2m_pki_pem_decode(block, (size_t)(end - block), "CERTIFICATE", der,
-                                         CA_CERT_MAX, &len);
-            char cn[LWM2M_PKI_CN_MAX + 1];
-            int c = d == LWM2M_OK ? lwm2m_pki_cert_subject_cn(der, len, cn, sizeof cn) : d;
-            char *pem = d == LWM2M_OK ? to_pem(der, len, "CERTIFICATE") : NULL;
-            if (d != LWM2M_OK || c == LWM2M_ERR_INVALID || pem == NULL || add_ca_pem(p, pem) != 0) {
-                snprintf(err, errlen, "%s: certificate %zu: %s", path, count + 1,
-                         d != LWM2M_OK || c == LWM2M_ERR_INVALID ? "malformed" : "out of memory");
+            bool valid = d == LWM2M_OK && lwm2m_der_certificate(der, len, &cert, &why) == LWM2M_OK;
+            char *pem = valid ? to_pem(der, len, "CERTIFICATE") : NULL;
+            if (!valid || pem == NULL || add_ca_pem(p, pem) != 0) {
+                snprintf(err, errlen, "%s: certificate %zu: %s%s%s", path, count + 1,
+                         d != LWM2M_OK ? "malformed PEM"
+                         : !valid      ? "malformed"
+                                       : "out of memory",
+                         d == LWM2M_OK && !valid ? ": " : "", d == LWM2M_OK && !valid ? why : "");
                 free(pem);
                 rc = -1;
                 break;
             }
             free(pem);
             count++;
-            text = block + 27;
+            at += next;
         }
         if (rc == 0 && count == 0) {
             snprintf(err, errlen, "%s: no CERTIFICATE block", path);
             rc = -1;
         }
     } else {
-        char cn[LWM2M_PKI_CN_MAX + 1];
         char *pem = NULL;
-        if (n > CA_CERT_MAX ||
-            lwm2m_pki_cert_subject_cn(data, n, cn, sizeof cn) == LWM2M_ERR_INVALID) {
-            snprintf(err, errlen, "%s: not a certificate (DER or PEM)", path);
+        if (n > CA_CERT_MAX || lwm2m_der_certificate(data, n, &cert, &why) != LWM2M_OK) {
+            snprintf(err, errlen, "%s: not a certificate (DER or PEM)%s%s", path,
+                     n <= CA_CERT_MAX ? ": " : "", n <= CA_CERT_MAX ? why : "");
             rc = -1;
         } else if ((pem = to_pem(data, n, "CERTIFICATE")) == NULL || add_ca_pem(p, pem) != 0) {
             snprintf(err, errlen, "out of memory");
@@ -310,14 +333,8 @@ lwm2m_net_pki *lwm2m_net_pki_load(const lwm2m_net_pki_files *f, char *err, size_
     }
     p->rpk = f->rpk_key != NULL;
     if (p->rpk) {
-        if (load_key(p, f->rpk_key, true, err, errlen) != 0)
+        if (load_key(p, f->rpk_key, NULL, err, errlen) != 0)
             goto fail;
-        const char *why = NULL;
-        if (lwm2m_pki_spki_check(p->spki, p->spki_len, &why) != LWM2M_OK) {
-            snprintf(err, errlen, "%s: its public key is not a SubjectPublicKeyInfo (%s)",
-                     f->rpk_key, why);
-            goto fail;
-        }
         if ((p->cert_pem = to_pem(p->spki, p->spki_len, "PUBLIC KEY")) == NULL) {
             snprintf(err, errlen, "out of memory");
             goto fail;
@@ -325,21 +342,28 @@ lwm2m_net_pki *lwm2m_net_pki_load(const lwm2m_net_pki_files *f, char *err, size_
     } else {
         uint8_t *der = malloc(CA_CERT_MAX);
         size_t len = 0;
+        lwm2m_certificate cert;
+        const char *why = NULL;
         int rc = der != NULL ? file_der(f->cert, "CERTIFICATE", der, CA_CERT_MAX, &len, err, errlen)
                              : -1;
         if (der == NULL)
             snprintf(err, errlen, "out of memory");
-        if (rc == 0 && lwm2m_pki_cert_subject_cn(der, len, p->server_cn, sizeof p->server_cn) ==
-                           LWM2M_ERR_INVALID) {
-            snprintf(err, errlen, "%s: not an X.509 certificate", f->cert);
+        if (rc == 0 && lwm2m_der_certificate(der, len, &cert, &why) != LWM2M_OK) {
+            snprintf(err, errlen, "%s: not an X.509 certificate (%s)", f->cert, why);
             rc = -1;
         }
+        /* Only for the start-up line: a CN that is no text shows as "(none)". */
+        if (rc == 0)
+            (void)lwm2m_der_subject_cn(&cert, p->server_cn, sizeof p->server_cn);
         if (rc == 0 && (p->cert_pem = to_pem(der, len, "CERTIFICATE")) == NULL) {
             snprintf(err, errlen, "out of memory");
             rc = -1;
         }
+        /* The key is checked against the certificate's public key, which lives in `der`. */
+        if (rc == 0)
+            rc = load_key(p, f->key, &cert.public_key, err, errlen);
         free(der);
-        if (rc != 0 || load_key(p, f->key, false, err, errlen) != 0)
+        if (rc != 0)
             goto fail;
     }
     for (size_t i = 0; i < f->ca_file_count; i++)
@@ -448,13 +472,17 @@ static int on_peer_credential(const char *cn, const uint8_t *der, size_t len,
         return 1;
     if (!validated)
         return 0; /* libcoap 4.3.1 only calls with validated set; refuse anything else */
-    if (lwm2m_pki_spki_check(der, len, NULL) == LWM2M_OK && len <= LWM2M_PKI_PUBLIC_KEY_MAX) {
+    lwm2m_public_key key;
+    if (len <= LWM2M_PUBLIC_KEY_MAX && lwm2m_der_public_key(der, len, &key, NULL) == LWM2M_OK) {
         remember(p, session, LWM2M_NET_PEER_RPK, der, len);
         return 1;
     }
-    char subject_cn[LWM2M_PKI_CN_MAX + 1];
-    if (lwm2m_pki_cert_subject_cn(der, len, subject_cn, sizeof subject_cn) != LWM2M_OK)
-        subject_cn[0] = '\0'; /* refused per request: "certificate without subject CN" */
+    /* The identity of a certificate is its subject's last CN (the most specific one). */
+    lwm2m_certificate cert;
+    char subject_cn[CN_MAX + 1] = "";
+    if (lwm2m_der_certificate(der, len, &cert, NULL) == LWM2M_OK)
+        (void)lwm2m_der_subject_cn(&cert, subject_cn, sizeof subject_cn);
+    /* "" (none, or not text) is refused per request: "certificate without subject CN" */
     remember(p, session, LWM2M_NET_PEER_X509, subject_cn, strlen(subject_cn) + 1);
     return 1;
 }

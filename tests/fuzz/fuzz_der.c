@@ -1,17 +1,21 @@
-/* libFuzzer harness of the DER reader (src/core/der.c). The input is read as a
- * SubjectPublicKeyInfo, a certificate and a private key, from a buffer of exactly its size (so
- * that the sanitizers see any read past it), and as PEM text. Oracles: what a reader returns
- * lies inside the input; an accepted element is refused without its last byte and with one
- * byte more; a certificate's key reads again as a SubjectPublicKeyInfo with the same key; the
- * SPKI rebuilt from a private key reads again and pairs with it; PEM armour made of the input
+/* libFuzzer harness of the DER reader (src/core/der.c), every entry point of lwm2m/der.h. The
+ * input is read as a SubjectPublicKeyInfo, a certificate and a private key, from a buffer of
+ * exactly its size (so that the sanitizers see any read past it), and as PEM text. Oracles:
+ * what a reader returns lies inside the input; an accepted element is refused without its
+ * last byte and with one byte more; a certificate's key reads again as a SubjectPublicKeyInfo
+ * with the same key; its subject CN as text is non-empty UTF-8 without control characters
+ * that fits exactly its length plus the NUL; the SPKI rebuilt from a private key reads again
+ * and pairs with it; PEM armour made of the input (by this harness and by lwm2m_der_to_pem)
  * decodes back to the input, and a PEM block decodes to the size it reports, also when the
- * output is too small. */
+ * output is too small; the block picked by label is the first block when the label is any,
+ * and walking the blocks by their end offsets stays inside the text. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "lwm2m/der.h"
 #include "lwm2m/error.h"
 
@@ -77,6 +81,76 @@ static void check_public_key(const lwm2m_public_key *k, const uint8_t *data, siz
     CHECK(lwm2m_key_alg_name(k->alg) != NULL && lwm2m_ec_curve_name(k->curve) != NULL);
 }
 
+/* The subject CN as text: its codes, and exactly its length plus the NUL of room needed. */
+static void check_subject_cn(const lwm2m_certificate *c)
+{
+    char cn[1200];
+    int rc = lwm2m_der_subject_cn(c, cn, sizeof cn);
+    CHECK(rc == LWM2M_OK || rc == LWM2M_ERR_NOT_FOUND || rc == LWM2M_ERR_INVALID ||
+          rc == LWM2M_ERR_OVERFLOW);
+    CHECK((rc == LWM2M_ERR_NOT_FOUND) == (c->subject_cn_tag == 0));
+    if (rc != LWM2M_OK) {
+        CHECK(cn[0] == '\0');
+        return;
+    }
+    size_t n = strlen(cn);
+    CHECK(n > 0 && lwm2m_utf8_valid((const uint8_t *)cn, n));
+    for (size_t i = 0; i < n; i++)
+        CHECK((unsigned char)cn[i] >= 0x20 && cn[i] != 0x7F);
+    char again[1200];
+    CHECK(lwm2m_der_subject_cn(c, again, n + 1) == LWM2M_OK && strcmp(again, cn) == 0);
+    CHECK(lwm2m_der_subject_cn(c, again, n) == LWM2M_ERR_OVERFLOW && again[0] == '\0');
+}
+
+/* lwm2m_der_to_pem of the input: the size it tells, and it reads back whole. */
+static void check_to_pem(const uint8_t *in, size_t size, uint8_t *out)
+{
+    size_t need = 0, n = 0;
+    CHECK(lwm2m_der_to_pem(in, size, "FUZZ", NULL, 0, &need) == LWM2M_ERR_OVERFLOW);
+    char *pem = malloc(need + 1);
+    CHECK(pem != NULL);
+    CHECK(lwm2m_der_to_pem(in, size, "FUZZ", pem, need, &n) == LWM2M_ERR_OVERFLOW && n == need);
+    CHECK(lwm2m_der_to_pem(in, size, "FUZZ", pem, need + 1, &n) == LWM2M_OK && n == need);
+    CHECK(strlen(pem) == need && lwm2m_der_is_pem((const uint8_t *)pem, need));
+    size_t next = 0;
+    CHECK(lwm2m_der_pem_block(pem, need, "FUZZ", out, size + 1, &n, &next) == LWM2M_OK);
+    CHECK(n == size && (size == 0 || memcmp(out, in, size) == 0) && next == need - 1);
+    free(pem);
+}
+
+/* The input as PEM text: the first block of any label is what lwm2m_der_from_pem reads;
+ * the blocks walked one after another by their end offsets. */
+static void check_pem_blocks(const uint8_t *in, size_t size, uint8_t *out)
+{
+    const char *text = (const char *)in;
+    char label[80];
+    size_t n = 0, m = 0, next = 0;
+    int first = lwm2m_der_from_pem(text, size, label, sizeof label, out, size + 1, &n);
+    uint8_t *copy = malloc(size + 1);
+    CHECK(copy != NULL);
+    int any = lwm2m_der_pem_block(text, size, NULL, copy, size + 1, &m, &next);
+    CHECK(any == first && m == n && (any != LWM2M_OK || n == 0 || memcmp(out, copy, n) == 0));
+    if (any == LWM2M_OK) {
+        /* the same block picked by its own label */
+        size_t k = 0;
+        CHECK(lwm2m_der_pem_block(text, size, label, copy, size + 1, &k, NULL) == LWM2M_OK);
+        CHECK(k == n);
+    }
+    size_t at = 0;
+    for (int blocks = 0; blocks < 16; blocks++) {
+        next = 0;
+        int rc = lwm2m_der_pem_block(text + at, size - at, blocks % 2 ? "CERTIFICATE" : NULL, copy,
+                                     size + 1, &m, &next);
+        CHECK(rc == LWM2M_OK || rc == LWM2M_ERR_NOT_FOUND || rc == LWM2M_ERR_INVALID);
+        if (rc != LWM2M_OK)
+            break;
+        CHECK(m <= size - at && next >= 16 && next <= size - at);
+        CHECK(memcmp(text + at + next - 5, "-----", 5) == 0);
+        at += next;
+    }
+    free(copy);
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* PEM of `data` into out (4 * size / 3 + size / 48 + 64 bytes of room). */
@@ -130,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               LWM2M_OK);
         CHECK(same(again.key, c.public_key.key) && again.alg == c.public_key.alg &&
               again.curve == c.public_key.curve);
+        check_subject_cn(&c);
         char t[32];
         lwm2m_der_format_time(c.not_after, t, sizeof t);
         CHECK(strlen(t) >= 20);
@@ -168,6 +243,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(lwm2m_der_from_pem(pem, pem_len, label, sizeof label, out, size + 1, &n) == LWM2M_OK);
     CHECK(n == size && (size == 0 || memcmp(out, in, size) == 0) && strcmp(label, "FUZZ") == 0);
     CHECK(lwm2m_der_is_pem((const uint8_t *)pem, pem_len));
+
+    check_to_pem(in, size, out);
+    check_pem_blocks(in, size, out);
 
     /* the input as PEM text */
     rc = lwm2m_der_from_pem((const char *)in, size, label, sizeof label, out, size + 1, &n);

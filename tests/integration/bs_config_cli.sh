@@ -113,6 +113,28 @@ run validate - <"$work/seed.json"; expect "validate inconsistent" 1
 contains "validate inconsistent" "$err" "too-many-servers"
 "$bin" config --store "sqlite:$work/none.db" validate "$work/ep1.json" 2>/dev/null
 [ ! -e "$work/none.db" ] && ok || ko "validate opened (created) a store"
+# RPK key material is checked as the client's Bootstrap-Finish check does: a certificate
+# where Security Mode 1 wants a SubjectPublicKeyInfo is refused at the door, naming /0/1/3.
+src=${LWM2M_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+if "$src/scripts/mkcreds.sh" "$work/creds" cert dev-rpk >/dev/null 2>&1; then
+  hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
+  rpk_doc() { # ENDPOINT OWN-KEY-FILE: an RPK account whose /0/1/3 is that file
+    echo "{\"endpoint\": \"$1\", \"objects\": {\"0\": {\"1\": {\"0\": \"coaps://127.0.0.1:5684\",
+      \"1\": false, \"2\": 1, \"3\": {\"hex\": \"$(hex "$2")\"},
+      \"4\": {\"hex\": \"$(hex "$work/creds/ca.pub.der")\"},
+      \"5\": {\"hex\": \"$(hex "$work/creds/dev-rpk.key.der")\"}, \"10\": 101}},
+      \"1\": {\"0\": {\"0\": 101, \"1\": 300, \"6\": false, \"7\": \"U\"}}}}"
+  }
+  rpk_doc rpk-ok "$work/creds/dev-rpk.pub.der" >"$work/rpk-ok.json"
+  run validate "$work/rpk-ok.json"; expect "validate a valid RPK account" 0
+  rpk_doc rpk-bad "$work/creds/dev-rpk.crt.der" >"$work/rpk-bad.json"
+  run add "$work/rpk-bad.json"; expect "add an RPK account with a certificate for its key" 1
+  contains "bad RPK key: resource named" "$err" \
+    "config add: plan 0: bad-key-material: /0/1/3: not a SubjectPublicKeyInfo (RPK mode)"
+  run show rpk-bad; expect "bad RPK account not stored" 3
+else
+  ko "scripts/mkcreds.sh failed (openssl missing?)"
+fi
 
 # --- templates and resolve ---------------------------------------------------------------
 run add "$work/fleet.json"; expect "add template" 0

@@ -1,7 +1,8 @@
-/* The Bootstrap Server's RPK and X.509 credentials: the DER and PEM readers of
- * src/bs_server/pki_der.c (SubjectPublicKeyInfo shape, subject CN, an EC key's public key,
- * PEM blocks), the configuration members "rpk" and "x509" (parsing, errors, canonical JSON,
- * templates), and the identity binding of every mode (lwm2m_bs_request_authorize_peer). */
+/* The Bootstrap Server's RPK and X.509 credentials: the configuration members "rpk" and
+ * "x509" (parsing, errors, canonical JSON, templates), the identity binding of every mode
+ * (lwm2m_bs_request_authorize_peer), and the key material of RPK and certificate accounts
+ * checked when a configuration is validated, as the client's Finish check does. (The DER and
+ * PEM reader itself, the servers' included: tests/unit/test_der.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,13 +13,13 @@
 
 #include <cmocka.h>
 
-#include "bs_server/pki_der.h"
+#include "der_vectors.h"
 #include "lwm2m/bs_config.h"
 #include "lwm2m/bs_session.h"
 #include "lwm2m/coap_code.h"
 #include "lwm2m/error.h"
 
-/* Test credentials made by scripts/mkcreds.sh (throw-away keys): an RPK pair and a
+/* Test credentials made by scripts/mkcreds.sh (throw-away keys): a raw public key and a
  * certificate with CN=dev1 signed by a test CA. */
 static const char SPKI_HEX[] =
     "3059301306072a8648ce3d020106082a8648ce3d03010703420004ba0e6ada3cf362792b4f591c8a28ceb68a7a7598"
@@ -27,17 +28,6 @@ static const char SPKI_HEX[] =
 static const char SPKI_B64[] =
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEug5q2jzzYnkrT1kciijOtop6dZjO7UyX"
     "Kw0ZgwibKnerBLptjBNE3oNxcIwOqaLimi3u6/gdBTnigpl2+B+PnQ==";
-static const char PKCS8_HEX[] =
-    "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420bf9f656c96d03cb3038e65"
-    "5b"
-    "deb99d5cded4871b6ad7e1dfe8da9b110686223da14403420004ba0e6ada3cf362792b4f591c8a28ceb68a7a7598ce"
-    "ed"
-    "4c972b0d1983089b2a77ab04ba6d8c1344de8371708c0ea9a2e29a2deeebf81d0539e2829976f81f8f9d";
-static const char SEC1_HEX[] = "30770201010420bf9f656c96d03cb3038e655bdeb99d5cded4871b6ad7e1dfe8da9"
-                               "b110686223da00a06082a8648ce3d"
-                               "030107a14403420004ba0e6ada3cf362792b4f591c8a28ceb68a7a7598ceed4c972"
-                               "b0d1983089b2a77ab04ba6d8c1344"
-                               "de8371708c0ea9a2e29a2deeebf81d0539e2829976f81f8f9d";
 static const char CERT_HEX[] =
     "308201a63082014ba003020102021407ec147159d5e6a2bdc8cb72978d58121a433123300a06082a8648ce3d040302"
     "30"
@@ -67,232 +57,6 @@ static size_t unhex(const char *hex, uint8_t *out, size_t cap)
         out[i] = (uint8_t)v;
     }
     return n;
-}
-
-/* ---- a tiny DER writer for synthetic certificates ---------------------------------------- */
-
-typedef struct der {
-    uint8_t b[2048];
-    size_t n;
-} der;
-
-/* tag + length + the bytes of `in` */
-static void tlv(der *out, uint8_t tag, const uint8_t *in, size_t len)
-{
-    assert_true(len < 0x10000 && out->n + len + 4 <= sizeof out->b);
-    out->b[out->n++] = tag;
-    if (len < 0x80) {
-        out->b[out->n++] = (uint8_t)len;
-    } else if (len < 0x100) {
-        out->b[out->n++] = 0x81;
-        out->b[out->n++] = (uint8_t)len;
-    } else {
-        out->b[out->n++] = 0x82;
-        out->b[out->n++] = (uint8_t)(len >> 8);
-        out->b[out->n++] = (uint8_t)len;
-    }
-    if (len > 0)
-        memcpy(out->b + out->n, in, len);
-    out->n += len;
-}
-
-static void wrap(der *out, uint8_t tag, const der *in)
-{
-    tlv(out, tag, in->b, in->n);
-}
-
-/* One RDN SET { SEQUENCE { OID 2.5.4.x, string } } appended to `name`. */
-static void rdn(der *name, uint8_t attr, uint8_t string_tag, const void *text, size_t len)
-{
-    der atv = {0}, seq = {0};
-    const uint8_t oid[] = {0x55, 0x04, attr};
-    tlv(&atv, 0x06, oid, sizeof oid);
-    tlv(&atv, string_tag, text, len);
-    wrap(&seq, 0x30, &atv);
-    tlv(name, 0x31, seq.b, seq.n);
-}
-
-/* A certificate whose subject is `subject` (a Name's content); no valid signature (none of
- * this code checks one). */
-static void cert_with_subject(const der *subject, der *cert)
-{
-    der tbs = {0}, body = {0};
-    const uint8_t version[] = {0x02, 0x01, 0x02};
-    tlv(&tbs, 0xa0, version, sizeof version);
-    const uint8_t serial[] = {0x01};
-    tlv(&tbs, 0x02, serial, 1);
-    const uint8_t alg[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
-    tlv(&tbs, 0x30, alg, sizeof alg); /* signature */
-    der issuer = {0};
-    rdn(&issuer, 3, 0x0c, "ca", 2);
-    wrap(&tbs, 0x30, &issuer);
-    tlv(&tbs, 0x30, NULL, 0); /* validity (not read) */
-    wrap(&tbs, 0x30, subject);
-    uint8_t spki[128];
-    size_t spki_len = unhex(SPKI_HEX, spki, sizeof spki);
-    memcpy(tbs.b + tbs.n, spki, spki_len);
-    tbs.n += spki_len;
-    wrap(&body, 0x30, &tbs);
-    tlv(&body, 0x30, alg, sizeof alg);
-    const uint8_t sig[] = {0x00, 0x01};
-    tlv(&body, 0x03, sig, sizeof sig);
-    memset(cert, 0, sizeof *cert);
-    wrap(cert, 0x30, &body);
-}
-
-/* ---- pki_der ------------------------------------------------------------------------------ */
-
-static void spki_shape(void **state)
-{
-    (void)state;
-    uint8_t k[256];
-    size_t n = unhex(SPKI_HEX, k, sizeof k);
-    const char *why = "stale";
-    assert_int_equal(lwm2m_pki_spki_check(k, n, &why), LWM2M_OK);
-    assert_null(why);
-    /* Truncated, with a trailing byte, empty. */
-    assert_int_equal(lwm2m_pki_spki_check(k, n - 1, &why), LWM2M_ERR_INVALID);
-    assert_string_equal(why, "not a DER SEQUENCE");
-    k[n] = 0;
-    assert_int_equal(lwm2m_pki_spki_check(k, n + 1, &why), LWM2M_ERR_INVALID);
-    assert_string_equal(why, "bytes after the SubjectPublicKeyInfo");
-    assert_int_equal(lwm2m_pki_spki_check(k, 0, &why), LWM2M_ERR_INVALID);
-    /* The BIT STRING made an OCTET STRING. */
-    k[23] = 0x04;
-    assert_int_equal(lwm2m_pki_spki_check(k, n, &why), LWM2M_ERR_INVALID);
-    assert_string_equal(why, "no public key BIT STRING");
-    /* A certificate is no SubjectPublicKeyInfo (so RPK and X.509 peers are told apart). */
-    uint8_t cert[512];
-    size_t cn = unhex(CERT_HEX, cert, sizeof cert);
-    assert_int_equal(lwm2m_pki_spki_check(cert, cn, NULL), LWM2M_ERR_INVALID);
-}
-
-static void subject_cn_real_certificate(void **state)
-{
-    (void)state;
-    uint8_t cert[512];
-    size_t n = unhex(CERT_HEX, cert, sizeof cert);
-    char cn[64];
-    assert_int_equal(lwm2m_pki_cert_subject_cn(cert, n, cn, sizeof cn), LWM2M_OK);
-    assert_string_equal(cn, "dev1"); /* the subject's, not the issuer's "ca test CA" */
-    assert_int_equal(lwm2m_pki_cert_subject_cn(cert, n, cn, 4), LWM2M_ERR_OVERFLOW);
-    assert_int_equal(lwm2m_pki_cert_subject_cn(cert, n, cn, 5), LWM2M_OK);
-    /* Every truncation is refused, none reads past the end. */
-    for (size_t len = 0; len < n; len++)
-        assert_int_equal(lwm2m_pki_cert_subject_cn(cert, len, cn, sizeof cn), LWM2M_ERR_INVALID);
-}
-
-static void subject_cn_forms(void **state)
-{
-    (void)state;
-    der name = {0}, cert;
-    char cn[64];
-    /* Several attributes, two CNs: the last (most specific) one. */
-    rdn(&name, 10, 0x13, "Acme", 4); /* O */
-    rdn(&name, 3, 0x13, "first", 5);
-    rdn(&name, 3, 0x0c, "urn:dev:last", 12);
-    cert_with_subject(&name, &cert);
-    assert_int_equal(lwm2m_pki_cert_subject_cn(cert.b, cert.n, cn, sizeof cn), LWM2M_OK);
-    assert_string_equal(cn, "urn:dev:last");
-
-    /* BMPString to UTF-8. */
-    memset(&name, 0, sizeof name);
-    const uint8_t bmp[] = {0x00, 'd', 0x00, 0xe9, 0x20, 0xac}; /* "d", e acute, euro */
-    rdn(&name, 3, 0x1e, bmp, sizeof bmp);
-    cert_with_subject(&name, &cert);
-    assert_int_equal(lwm2m_pki_cert_subject_cn(cert.b, cert.n, cn, sizeof cn), LWM2M_OK);
-    assert_string_equal(cn, "d\xc3\xa9\xe2\x82\xac");
-
-    /* No CN. */
-    memset(&name, 0, sizeof name);
-    rdn(&name, 10, 0x13, "Acme", 4);
-    cert_with_subject(&name, &cert);
-    assert_int_equal(lwm2m_pki_cert_subject_cn(cert.b, cert.n, cn, sizeof cn), LWM2M_ERR_NOT_FOUND);
-    assert_string_equal(cn, "");
-
-    /* A control character, invalid UTF-8, an empty CN, a number where text belongs. */
-    static const struct {
-        uint8_t tag;
-        const char *text;
-        size_t len;
-    } bad[] = {{0x0c, "dev\n1", 5},
-               {0x0c, "\xc3\x28", 2},
-               {0x0c, "", 0},
-               {0x02, "\x01", 1},
-               {0x13, "caf\xe9", 4}};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        memset(&name, 0, sizeof name);
-        rdn(&name, 3, bad[i].tag, bad[i].text, bad[i].len);
-        cert_with_subject(&name, &cert);
-        assert_int_equal(lwm2m_pki_cert_subject_cn(cert.b, cert.n, cn, sizeof cn),
-                         LWM2M_ERR_INVALID);
-    }
-}
-
-static void ec_key_public_key(void **state)
-{
-    (void)state;
-    uint8_t key[256], want[128], got[128];
-    size_t want_len = unhex(SPKI_HEX, want, sizeof want), got_len = 0;
-    size_t n = unhex(PKCS8_HEX, key, sizeof key);
-    assert_int_equal(lwm2m_pki_ec_key_spki(key, n, got, sizeof got, &got_len), LWM2M_OK);
-    assert_int_equal(got_len, want_len);
-    assert_memory_equal(got, want, want_len);
-    assert_int_equal(lwm2m_pki_ec_key_spki(key, n, got, want_len - 1, &got_len),
-                     LWM2M_ERR_OVERFLOW);
-    /* SEC1 (openssl ec -outform DER): the same public key. */
-    n = unhex(SEC1_HEX, key, sizeof key);
-    assert_int_equal(lwm2m_pki_ec_key_spki(key, n, got, sizeof got, &got_len), LWM2M_OK);
-    assert_int_equal(got_len, want_len);
-    assert_memory_equal(got, want, want_len);
-    /* A SEC1 key without its [1] public key: nothing to derive it from here. */
-    n = unhex("30310201010420bf9f656c96d03cb3038e655bdeb99d5cded4871b6ad7e1dfe8da9b110686223d"
-              "a00a06082a8648ce3d030107",
-              key, sizeof key);
-    assert_int_equal(lwm2m_pki_ec_key_spki(key, n, got, sizeof got, &got_len), LWM2M_ERR_NOT_FOUND);
-    /* A certificate is no key. */
-    uint8_t cert[512];
-    n = unhex(CERT_HEX, cert, sizeof cert);
-    assert_int_equal(lwm2m_pki_ec_key_spki(cert, n, got, sizeof got, &got_len), LWM2M_ERR_INVALID);
-}
-
-static void pem_round_trip(void **state)
-{
-    (void)state;
-    uint8_t k[128], back[128];
-    size_t n = unhex(SPKI_HEX, k, sizeof k), back_len = 0;
-    char text[512];
-    lwm2m_buf b = lwm2m_buf_init(text, sizeof text - 1);
-    lwm2m_pki_pem_encode(k, n, "PUBLIC KEY", &b);
-    assert_false(lwm2m_buf_overflowed(&b));
-    text[b.len] = '\0';
-    char want[256];
-    snprintf(want, sizeof want, "-----BEGIN PUBLIC KEY-----\n%.64s\n%s\n-----END PUBLIC KEY-----\n",
-             SPKI_B64, SPKI_B64 + 64);
-    assert_string_equal(text, want);
-    assert_true(lwm2m_pki_is_pem((const uint8_t *)"\n  -----BEGIN X-----", 19));
-    assert_false(lwm2m_pki_is_pem(k, n));
-    /* A PEM file with two blocks: each by its label, CRLF line ends. */
-    char two[1024];
-    snprintf(two, sizeof two,
-             "-----BEGIN PRIVATE KEY-----\r\nAAEC\r\n-----END PRIVATE KEY-----\r\n%s", text);
-    assert_int_equal(
-        lwm2m_pki_pem_decode(two, strlen(two), "PUBLIC KEY", back, sizeof back, &back_len),
-        LWM2M_OK);
-    assert_int_equal(back_len, n);
-    assert_memory_equal(back, k, n);
-    assert_int_equal(
-        lwm2m_pki_pem_decode(two, strlen(two), "PRIVATE KEY", back, sizeof back, &back_len),
-        LWM2M_OK);
-    assert_int_equal(back_len, 3);
-    assert_int_equal(
-        lwm2m_pki_pem_decode(two, strlen(two), "CERTIFICATE", back, sizeof back, &back_len),
-        LWM2M_ERR_NOT_FOUND);
-    assert_int_equal(
-        lwm2m_pki_pem_decode(text, strlen(text) - 26, "PUBLIC KEY", back, sizeof back, &back_len),
-        LWM2M_ERR_INVALID); /* no END line */
-    assert_int_equal(lwm2m_pki_pem_decode(text, strlen(text), NULL, back, 10, &back_len),
-                     LWM2M_ERR_OVERFLOW);
 }
 
 /* ---- configuration members ---------------------------------------------------------------- */
@@ -381,15 +145,23 @@ static void rpk_errors(void **state)
     parse_err("{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":{\"base64\":\"*\"}}}", LWM2M_ERR_INVALID,
               "rpk/publicKey: invalid base64");
     parse_err("{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":\"30000000\"}}", LWM2M_ERR_INVALID,
-              "rpk/publicKey: not a SubjectPublicKeyInfo (bytes after the "
-              "SubjectPublicKeyInfo)");
+              "rpk/publicKey: not a SubjectPublicKeyInfo (an element is missing)");
     parse_err("{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":\"\"}}", LWM2M_ERR_INVALID,
-              "rpk/publicKey: not a SubjectPublicKeyInfo (empty)");
-    /* A certificate where the key belongs. */
+              "rpk/publicKey: not a SubjectPublicKeyInfo (an element is missing)");
+    /* A SubjectPublicKeyInfo with a byte more, one with a byte less. */
     char json[2048];
+    snprintf(json, sizeof json, "{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":\"%s00\"}}", SPKI_HEX);
+    parse_err(json, LWM2M_ERR_INVALID,
+              "rpk/publicKey: not a SubjectPublicKeyInfo (bytes after the end of the "
+              "SubjectPublicKeyInfo)");
+    snprintf(json, sizeof json, "{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":\"%.*s\"}}",
+             (int)strlen(SPKI_HEX) - 2, SPKI_HEX);
+    parse_err(json, LWM2M_ERR_INVALID,
+              "rpk/publicKey: not a SubjectPublicKeyInfo (length runs past the end)");
+    /* A certificate where the key belongs. */
     snprintf(json, sizeof json, "{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":\"%s\"}}", CERT_HEX);
     parse_err(json, LWM2M_ERR_INVALID,
-              "rpk/publicKey: not a SubjectPublicKeyInfo (no algorithm OID)");
+              "rpk/publicKey: not a SubjectPublicKeyInfo (AlgorithmIdentifier: OID expected)");
     /* Longer than 1024 bytes. */
     char big[2 * 1025 + 64];
     size_t at = (size_t)snprintf(big, sizeof big, "{\"endpoint\":\"e\",\"rpk\":{\"publicKey\":\"");
@@ -589,15 +361,134 @@ static void binding_every_mode(void **state)
     lwm2m_bs_config_free(nosec);
 }
 
+/* ---- key material at validation ------------------------------------------------------- */
+
+/* Lower-case hex of b[0..n) into out (2n + 1 bytes). */
+static const char *hex_of(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+    out[2 * n] = '\0';
+    return out;
+}
+
+typedef struct blob {
+    const uint8_t *b;
+    size_t n;
+} blob;
+#define BLOB(a) ((blob){(a), sizeof(a)})
+
+/* Validates a configuration with one server account in Security Mode `mode` on coaps, with
+ * /0/1/3, /0/1/4 and /0/1/5 (hex) and `extra` Security resources (",\"15\":1"); the plan's
+ * own modes are the client's (so the placeholder Bootstrap-Server account is in `mode` too).
+ * Returns the index lwm2m_bs_config_validate returns; *r its result. */
+static int validate_account(int mode, blob own, blob server, blob secret, const char *extra,
+                            lwm2m_consistency_result *r)
+{
+    static char json[8192], h3[2048], h4[2048], h5[2048];
+    assert_true(own.n <= 1000 && server.n <= 1000 && secret.n <= 1000);
+    int len =
+        snprintf(json, sizeof json,
+                 "{\"endpoint\":\"e\",\"objects\":{\"0\":{\"1\":{"
+                 "\"0\":\"coaps://s.example:5684\",\"1\":false,\"2\":%d,"
+                 "\"3\":{\"hex\":\"%s\"},\"4\":{\"hex\":\"%s\"},\"5\":{\"hex\":\"%s\"},"
+                 "\"10\":101%s}},\"1\":{\"0\":{\"0\":101,\"1\":300,\"6\":true,\"7\":\"U\"}}}}",
+                 mode, hex_of(own.b, own.n, h3), hex_of(server.b, server.n, h4),
+                 hex_of(secret.b, secret.n, h5), extra);
+    assert_true(len > 0 && (size_t)len < sizeof json);
+    lwm2m_bs_config *cfg = parse_ok(json);
+    assert_int_equal(cfg->plans[0].caps.security_modes, 1u << mode);
+    int idx = lwm2m_bs_config_validate(cfg, NULL, r);
+    lwm2m_bs_config_free(cfg);
+    return idx;
+}
+
+static void validate_valid_accounts(void **state)
+{
+    (void)state;
+    lwm2m_consistency_result r;
+    /* RPK: its key pair, the server's key (the placeholder account is an RPK one too) */
+    assert_int_equal(validate_account(1, BLOB(RPK_PUB), BLOB(RPK_PUB), BLOB(RPK_KEY), "", &r), -1);
+    assert_string_equal(r.message, "consistent");
+    /* the server's own key, the client's key in SEC1 */
+    uint8_t server[128];
+    blob server_key = {server, unhex(SPKI_HEX, server, sizeof server)};
+    assert_int_equal(validate_account(1, BLOB(RPK_PUB), server_key, BLOB(RPK_SEC1), "", &r), -1);
+    /* X.509: its certificate and key; the server's certificate (Certificate Usage 3 by
+     * default), or a trust anchor for usage 2 */
+    assert_int_equal(validate_account(2, BLOB(CERT), BLOB(CERT), BLOB(CERT_KEY), "", &r), -1);
+    assert_int_equal(
+        validate_account(2, BLOB(CERT), BLOB(CA_CERT), BLOB(CERT_KEY), ",\"15\":2", &r), -1);
+    /* and a capability list that names the modes: the placeholder takes the first secure
+     * one the client has */
+    static char json[4096], h3[1024], h5[512];
+    snprintf(json, sizeof json,
+             "{\"endpoint\":\"e\",\"capabilities\":{\"securityModes\":[\"cert\",\"rpk\"],"
+             "\"schemes\":[\"coaps\"]},\"objects\":{\"0\":{\"1\":{"
+             "\"0\":\"coaps://s.example:5684\",\"1\":false,\"2\":1,\"3\":{\"hex\":\"%s\"},"
+             "\"4\":{\"hex\":\"%s\"},\"5\":{\"hex\":\"%s\"},\"10\":101}},"
+             "\"1\":{\"0\":{\"0\":101,\"1\":300,\"6\":true,\"7\":\"U\"}}}}",
+             hex_of(RPK_PUB, sizeof RPK_PUB, h3), h3, hex_of(RPK_KEY, sizeof RPK_KEY, h5));
+    lwm2m_bs_config *cfg = parse_ok(json);
+    assert_int_equal(lwm2m_bs_config_validate(cfg, NULL, &r), -1);
+    lwm2m_bs_config_free(cfg);
+}
+
+static void validate_bad_key_material(void **state)
+{
+    (void)state;
+    static const uint8_t junk[] = {0x01, 0x02};
+    const struct {
+        int mode;
+        blob own, server, secret;
+        const char *extra;
+        lwm2m_consistency_rule rule;
+        uint16_t resource;
+        const char *want; /* the start of the diagnostic, which names the resource */
+    } cases[] = {
+        /* a certificate where RPK mode wants a SubjectPublicKeyInfo, and the other way round */
+        {1, BLOB(CERT), BLOB(RPK_PUB), BLOB(RPK_KEY), "", LWM2M_RULE_BAD_KEY_MATERIAL, 3,
+         "bad-key-material: /0/1/3: not a SubjectPublicKeyInfo (RPK mode)"},
+        {2, BLOB(RPK_PUB), BLOB(CERT), BLOB(RPK_KEY), "", LWM2M_RULE_BAD_KEY_MATERIAL, 3,
+         "bad-key-material: /0/1/3: not an X.509 certificate (certificate mode)"},
+        /* a private key that does not parse, and one of another pair */
+        {1, BLOB(RPK_PUB), BLOB(RPK_PUB), BLOB(junk), "", LWM2M_RULE_BAD_KEY_MATERIAL, 5,
+         "bad-key-material: /0/1/5: not a PKCS#8, SEC1 or PKCS#1 private key"},
+        {2, BLOB(CERT), BLOB(CERT), BLOB(RPK_KEY), "", LWM2M_RULE_BAD_KEY_MATERIAL, 5,
+         "bad-key-material: /0/1/5: private key does not belong to the certificate in /0/1/3"},
+        /* the server's key: not a key; not a trust anchor for Certificate Usage 2 */
+        {1, BLOB(RPK_PUB), BLOB(junk), BLOB(RPK_KEY), "", LWM2M_RULE_BAD_KEY_MATERIAL, 4,
+         "bad-key-material: /0/1/4: not a SubjectPublicKeyInfo (RPK mode)"},
+        {2, BLOB(CERT), BLOB(CERT), BLOB(CERT_KEY), ",\"15\":2", LWM2M_RULE_BAD_KEY_MATERIAL, 4,
+         "bad-key-material: /0/1/4: not a CA certificate"},
+        /* Certificate Usage 7 */
+        {2, BLOB(CERT), BLOB(CERT), BLOB(CERT_KEY), ",\"15\":7", LWM2M_RULE_BAD_SECURITY_PARAMETER,
+         15, "bad-security-parameter: /0/1/15: Certificate Usage 7 outside 0..3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lwm2m_consistency_result r;
+        int idx = validate_account(cases[i].mode, cases[i].own, cases[i].server, cases[i].secret,
+                                   cases[i].extra, &r);
+        const char *want = cases[i].want;
+        lwm2m_path path = lwm2m_path_res(0, 1, cases[i].resource);
+        if (idx != 0 || r.rule != cases[i].rule || !lwm2m_path_equal(&r.path, &path) ||
+            strncmp(r.message, want, strlen(want)) != 0)
+            fail_msg("case %zu: got plan %d '%s', want '%s...'", i, idx, r.message, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(spki_shape),       cmocka_unit_test(subject_cn_real_certificate),
-        cmocka_unit_test(subject_cn_forms), cmocka_unit_test(ec_key_public_key),
-        cmocka_unit_test(pem_round_trip),   cmocka_unit_test(rpk_member),
-        cmocka_unit_test(rpk_errors),       cmocka_unit_test(x509_member),
-        cmocka_unit_test(modes_exclusive),  cmocka_unit_test(template_placeholders),
-        cmocka_unit_test(copy_credentials), cmocka_unit_test(binding_every_mode),
+        cmocka_unit_test(rpk_member),
+        cmocka_unit_test(rpk_errors),
+        cmocka_unit_test(x509_member),
+        cmocka_unit_test(modes_exclusive),
+        cmocka_unit_test(template_placeholders),
+        cmocka_unit_test(copy_credentials),
+        cmocka_unit_test(binding_every_mode),
+        cmocka_unit_test(validate_valid_accounts),
+        cmocka_unit_test(validate_bad_key_material),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

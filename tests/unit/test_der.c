@@ -2,7 +2,8 @@
  * (tests/unit/der_vectors.h) read field by field; every strict prefix and every extension by
  * one byte refused; DER's length rules; targeted corruptions of a certificate and a key, each
  * refused with its reason; key pairs matched; the SPKI of a private key rebuilt byte-exact;
- * PEM armour; time formatting. */
+ * the subject CN as text (the servers' identity of a certificate: its last CN) in every
+ * string type; PEM armour read, picked by label, iterated and written; time formatting. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -354,6 +355,179 @@ static void test_key_corruptions(void **state)
     free(bad);
 }
 
+/* ---- the subject CN as text ---- */
+
+/* A tiny DER writer for synthetic certificates. */
+typedef struct der_buf {
+    uint8_t b[1024];
+    size_t n;
+} der_buf;
+
+/* tag, length, then in[0..len) */
+static void put_tlv(der_buf *out, uint8_t tag, const void *in, size_t len)
+{
+    assert_true(len < 0x10000 && out->n + len + 4 <= sizeof out->b);
+    out->b[out->n++] = tag;
+    if (len >= 0x100) {
+        out->b[out->n++] = 0x82;
+        out->b[out->n++] = (uint8_t)(len >> 8);
+    } else if (len >= 0x80) {
+        out->b[out->n++] = 0x81;
+    }
+    out->b[out->n++] = (uint8_t)len;
+    if (len > 0)
+        memcpy(out->b + out->n, in, len);
+    out->n += len;
+}
+
+/* Appends one AttributeTypeAndValue (type 2.5.4.`attr`) SEQUENCE to `set`. */
+static void put_atv(der_buf *set, uint8_t attr, uint8_t string_tag, const void *text, size_t len)
+{
+    der_buf atv = {{0}, 0};
+    const uint8_t oid[] = {0x55, 0x04, attr};
+    put_tlv(&atv, 0x06, oid, sizeof oid);
+    put_tlv(&atv, string_tag, text, len);
+    put_tlv(set, 0x30, atv.b, atv.n);
+}
+
+/* Appends an RDN of one attribute to `name` (a Name's contents). */
+static void put_rdn(der_buf *name, uint8_t attr, uint8_t string_tag, const void *text, size_t len)
+{
+    der_buf set = {{0}, 0};
+    put_atv(&set, attr, string_tag, text, len);
+    put_tlv(name, 0x31, set.b, set.n);
+}
+
+/* A well-formed certificate whose subject is `subject` (a Name's contents), with RPK_PUB as
+ * its key and a signature nobody checks here. */
+static void cert_with_subject(const der_buf *subject, der_buf *cert)
+{
+    der_buf tbs = {{0}, 0}, body = {{0}, 0}, issuer = {{0}, 0}, validity = {{0}, 0};
+    static const uint8_t version[] = {0x02, 0x01, 0x02}, serial[] = {0x01};
+    static const uint8_t ed25519[] = {0x06, 0x03, 0x2B, 0x65, 0x70}, sig[] = {0x00, 0x01};
+    put_tlv(&tbs, 0xA0, version, sizeof version);
+    put_tlv(&tbs, 0x02, serial, sizeof serial);
+    put_tlv(&tbs, 0x30, ed25519, sizeof ed25519);
+    put_rdn(&issuer, 3, 0x0C, "ca", 2);
+    put_tlv(&tbs, 0x30, issuer.b, issuer.n);
+    put_tlv(&validity, 0x17, "200101000000Z", 13);
+    put_tlv(&validity, 0x17, "210101000000Z", 13);
+    put_tlv(&tbs, 0x30, validity.b, validity.n);
+    put_tlv(&tbs, 0x30, subject->b, subject->n);
+    assert_true(tbs.n + sizeof RPK_PUB <= sizeof tbs.b);
+    memcpy(tbs.b + tbs.n, RPK_PUB, sizeof RPK_PUB);
+    tbs.n += sizeof RPK_PUB;
+    put_tlv(&body, 0x30, tbs.b, tbs.n);
+    put_tlv(&body, 0x30, ed25519, sizeof ed25519);
+    put_tlv(&body, 0x03, sig, sizeof sig);
+    memset(cert, 0, sizeof *cert);
+    put_tlv(cert, 0x30, body.b, body.n);
+}
+
+/* The CN text of a synthetic certificate with this subject: its return code, text in cn. */
+static int cn_of(const der_buf *subject, char *cn, size_t cap)
+{
+    der_buf cert;
+    lwm2m_certificate c;
+    const char *why = NULL;
+    cert_with_subject(subject, &cert);
+    if (lwm2m_der_certificate(cert.b, cert.n, &c, &why) != LWM2M_OK)
+        fail_msg("synthetic certificate refused: %s", why);
+    return lwm2m_der_subject_cn(&c, cn, cap);
+}
+
+static void test_subject_cn_real_certificates(void **state)
+{
+    (void)state;
+    lwm2m_certificate c;
+    char cn[64];
+    assert_int_equal(lwm2m_der_certificate(CERT, sizeof CERT, &c, NULL), LWM2M_OK);
+    assert_int_equal(lwm2m_der_subject_cn(&c, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "dev-der"); /* the subject's, not the issuer's "ca test CA" */
+    assert_int_equal(lwm2m_der_subject_cn(&c, cn, 7), LWM2M_ERR_OVERFLOW);
+    assert_string_equal(cn, "");
+    assert_int_equal(lwm2m_der_subject_cn(&c, cn, 8), LWM2M_OK);
+    assert_string_equal(cn, "dev-der");
+    assert_int_equal(lwm2m_der_subject_cn(&c, cn, 0), LWM2M_ERR_OVERFLOW);
+    assert_int_equal(lwm2m_der_certificate(CA_CERT, sizeof CA_CERT, &c, NULL), LWM2M_OK);
+    assert_int_equal(lwm2m_der_subject_cn(&c, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "ca test CA");
+}
+
+static void test_subject_cn_forms(void **state)
+{
+    (void)state;
+    der_buf name = {{0}, 0};
+    char cn[64];
+    /* several attributes, two CNs: the last (most specific) one */
+    put_rdn(&name, 10, 0x13, "Acme", 4); /* O */
+    put_rdn(&name, 3, 0x13, "first", 5);
+    put_rdn(&name, 3, 0x0C, "urn:dev:last", 12);
+    assert_int_equal(cn_of(&name, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "urn:dev:last");
+    /* the last CN also inside a multi-valued RDN; an earlier CN does not count at all */
+    memset(&name, 0, sizeof name);
+    put_rdn(&name, 3, 0x0C, "bad\n", 4);
+    der_buf set = {{0}, 0};
+    put_atv(&set, 3, 0x0C, "a", 1);
+    put_atv(&set, 3, 0x16, "dev-7", 5);
+    put_tlv(&name, 0x31, set.b, set.n);
+    assert_int_equal(cn_of(&name, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "dev-7");
+
+    /* BMPString and UniversalString to UTF-8; TeletexString when it is ASCII */
+    memset(&name, 0, sizeof name);
+    static const uint8_t bmp[] = {0x00, 'd', 0x00, 0xE9, 0x20, 0xAC}; /* d, e acute, euro */
+    put_rdn(&name, 3, 0x1E, bmp, sizeof bmp);
+    assert_int_equal(cn_of(&name, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "d\xC3\xA9\xE2\x82\xAC");
+    assert_int_equal(cn_of(&name, cn, 6), LWM2M_ERR_OVERFLOW); /* 6 bytes and the NUL */
+    assert_string_equal(cn, "");
+    memset(&name, 0, sizeof name);
+    static const uint8_t universal[] = {0, 0, 0, 'x', 0, 1, 0xF6, 0x00}; /* x, U+1F600 */
+    put_rdn(&name, 3, 0x1C, universal, sizeof universal);
+    assert_int_equal(cn_of(&name, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "x\xF0\x9F\x98\x80");
+    memset(&name, 0, sizeof name);
+    put_rdn(&name, 3, 0x14, "dev 1", 5);
+    assert_int_equal(cn_of(&name, cn, sizeof cn), LWM2M_OK);
+    assert_string_equal(cn, "dev 1");
+
+    /* no CN */
+    memset(&name, 0, sizeof name);
+    put_rdn(&name, 10, 0x13, "Acme", 4);
+    strcpy(cn, "stale");
+    assert_int_equal(cn_of(&name, cn, sizeof cn), LWM2M_ERR_NOT_FOUND);
+    assert_string_equal(cn, "");
+
+    /* a control character, invalid UTF-8, an empty CN, non-ASCII in the ASCII types, a lone
+     * surrogate, a code point above U+10FFFF, a BMPString of an odd length */
+    static const struct {
+        uint8_t tag;
+        const char *text;
+        size_t len;
+    } bad[] = {{0x0C, "dev\n1", 5},           {0x0C, "dev\x7F", 4},
+               {0x0C, "\xC3\x28", 2},         {0x0C, "", 0},
+               {0x13, "caf\xE9", 4},          {0x16, "caf\xC3\xA9", 5},
+               {0x14, "\xC3\xA9", 2},         {0x1E, "\xD8\x00", 2},
+               {0x1C, "\x00\x11\x00\x00", 4}, {0x1E, "\x00\x41\x00", 3},
+               {0x1E, "\x00\x0A", 2}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&name, 0, sizeof name);
+        put_rdn(&name, 3, bad[i].tag, bad[i].text, bad[i].len);
+        strcpy(cn, "stale");
+        if (cn_of(&name, cn, sizeof cn) != LWM2M_ERR_INVALID)
+            fail_msg("case %zu: CN '%s' accepted", i, cn);
+        assert_string_equal(cn, "");
+    }
+    /* a CN that is no string at all: the certificate itself is refused */
+    memset(&name, 0, sizeof name);
+    put_rdn(&name, 3, 0x02, "\x01", 1);
+    der_buf cert;
+    cert_with_subject(&name, &cert);
+    expect_why(read_cert, cert.b, cert.n, "commonName is not a string");
+}
+
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* PEM text of `der` with `label`, 64 columns, into out (NUL-terminated). */
@@ -432,6 +606,110 @@ static void test_pem(void **state)
     assert_string_equal(label, "X");
 }
 
+/* A SEC1 key without its [1] public key (openssl ec -no_public): nothing to build an SPKI of. */
+static const uint8_t SEC1_NO_PUBLIC[] = {
+    0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20, 0xBF, 0x9F, 0x65, 0x6C, 0x96, 0xD0,
+    0x3C, 0xB3, 0x03, 0x8E, 0x65, 0x5B, 0xDE, 0xB9, 0x9D, 0x5C, 0xDE, 0xD4, 0x87,
+    0x1B, 0x6A, 0xD7, 0xE1, 0xDF, 0xE8, 0xDA, 0x9B, 0x11, 0x06, 0x86, 0x22, 0x3D,
+    0xA0, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+
+static void test_spki_of_key_without_public_key(void **state)
+{
+    (void)state;
+    lwm2m_private_key p;
+    uint8_t spki[128];
+    size_t n = 0;
+    assert_int_equal(lwm2m_der_private_key(SEC1_NO_PUBLIC, sizeof SEC1_NO_PUBLIC, &p, NULL),
+                     LWM2M_OK);
+    assert_int_equal(p.curve, LWM2M_CURVE_P256);
+    assert_int_equal(p.public_key.len, 0);
+    assert_int_equal(lwm2m_der_spki_of(&p, spki, sizeof spki, &n), LWM2M_ERR_NOT_FOUND);
+}
+
+static void test_pem_blocks(void **state)
+{
+    (void)state;
+    char text[2048], two[4096];
+    uint8_t der[512];
+    size_t len = 0, n = 0, next = 0;
+    /* written: 64 columns, LF, padding; the size needed told when it does not fit */
+    assert_int_equal(lwm2m_der_to_pem(RPK_PUB, sizeof RPK_PUB, "PUBLIC KEY", NULL, 0, &len),
+                     LWM2M_ERR_OVERFLOW);
+    assert_int_equal(lwm2m_der_to_pem(RPK_PUB, sizeof RPK_PUB, "PUBLIC KEY", text, len, &n),
+                     LWM2M_ERR_OVERFLOW);
+    assert_int_equal(n, len);
+    assert_int_equal(lwm2m_der_to_pem(RPK_PUB, sizeof RPK_PUB, "PUBLIC KEY", text, len + 1, &n),
+                     LWM2M_OK);
+    assert_int_equal(strlen(text), len);
+    char want[1024];
+    assert_int_equal(pem_of("PUBLIC KEY", RPK_PUB, sizeof RPK_PUB, want, sizeof want), len);
+    assert_string_equal(text, want);
+    /* every vector written and read back (48-byte multiples included: one line break) */
+    const uint8_t *vectors[] = {CERT, CA_CERT, RPK_PUB, RPK_KEY, RPK_SEC1, CERT_KEY};
+    const size_t sizes[] = {sizeof CERT,    sizeof CA_CERT,  sizeof RPK_PUB,
+                            sizeof RPK_KEY, sizeof RPK_SEC1, sizeof CERT_KEY};
+    for (size_t v = 0; v < 6; v++) {
+        const size_t cuts[] = {1, 2, 3, 47, 48, 49, sizes[v] - 1, sizes[v]};
+        for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+            assert_int_equal(lwm2m_der_to_pem(vectors[v], cuts[i], "X", text, sizeof text, &len),
+                             LWM2M_OK);
+            assert_int_equal(pem_of("X", vectors[v], cuts[i], want, sizeof want), len);
+            assert_string_equal(text, want);
+        }
+    }
+    assert_int_equal(lwm2m_der_to_pem(RPK_PUB, 0, "EMPTY", text, sizeof text, &len), LWM2M_OK);
+    assert_string_equal(text, "-----BEGIN EMPTY-----\n-----END EMPTY-----\n");
+
+    /* a file of several blocks: each by its label, CRLF line ends, text between them */
+    size_t at = (size_t)snprintf(two, sizeof two,
+                                 "-----BEGIN PRIVATE KEY-----\r\nAAEC\r\n-----END PRIVATE "
+                                 "KEY-----\r\nnotes\r\n");
+    at += pem_of("CERTIFICATE", CERT, sizeof CERT, two + at, sizeof two - at);
+    at += pem_of("PUBLIC KEY", RPK_PUB, sizeof RPK_PUB, two + at, sizeof two - at);
+    at += pem_of("CERTIFICATE", CA_CERT, sizeof CA_CERT, two + at, sizeof two - at);
+    assert_int_equal(lwm2m_der_pem_block(two, at, "PUBLIC KEY", der, sizeof der, &n, NULL),
+                     LWM2M_OK);
+    assert_int_equal(n, sizeof RPK_PUB);
+    assert_memory_equal(der, RPK_PUB, n);
+    assert_int_equal(lwm2m_der_pem_block(two, at, "PRIVATE KEY", der, sizeof der, &n, NULL),
+                     LWM2M_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(lwm2m_der_pem_block(two, at, NULL, der, sizeof der, &n, NULL), LWM2M_OK);
+    assert_int_equal(n, 3); /* any label: the first block */
+    assert_int_equal(lwm2m_der_pem_block(two, at, "EC PRIVATE KEY", der, sizeof der, &n, NULL),
+                     LWM2M_ERR_NOT_FOUND);
+    assert_int_equal(lwm2m_der_pem_block(two, at, "PRIVATE", der, sizeof der, &n, NULL),
+                     LWM2M_ERR_NOT_FOUND); /* a label is matched whole */
+    /* iterated: the certificates in order, then none */
+    const uint8_t *certs[] = {CERT, CA_CERT};
+    const size_t cert_sizes[] = {sizeof CERT, sizeof CA_CERT};
+    size_t from = 0;
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(
+            lwm2m_der_pem_block(two + from, at - from, "CERTIFICATE", der, sizeof der, &n, &next),
+            LWM2M_OK);
+        assert_int_equal(n, cert_sizes[i]);
+        assert_memory_equal(der, certs[i], n);
+        assert_true(next > 0 && next <= at - from);
+        assert_memory_equal(two + from + next - 5, "-----", 5);
+        from += next;
+    }
+    assert_int_equal(
+        lwm2m_der_pem_block(two + from, at - from, "CERTIFICATE", der, sizeof der, &n, &next),
+        LWM2M_ERR_NOT_FOUND);
+    /* too small: the size needed; no END line; a malformed label */
+    assert_int_equal(lwm2m_der_pem_block(two, at, "CERTIFICATE", der, 10, &n, NULL),
+                     LWM2M_ERR_OVERFLOW);
+    assert_int_equal(n, sizeof CERT);
+    len = pem_of("PUBLIC KEY", RPK_PUB, sizeof RPK_PUB, text, sizeof text);
+    assert_int_equal(lwm2m_der_pem_block(text, len - 26, "PUBLIC KEY", der, sizeof der, &n, NULL),
+                     LWM2M_ERR_INVALID);
+    assert_int_equal(lwm2m_der_pem_block("-----BEGIN X", 12, "X", der, sizeof der, &n, NULL),
+                     LWM2M_ERR_INVALID);
+    assert_int_equal(lwm2m_der_pem_block("", 0, NULL, der, sizeof der, &n, NULL),
+                     LWM2M_ERR_NOT_FOUND);
+}
+
 static void test_format_time(void **state)
 {
     (void)state;
@@ -449,10 +727,18 @@ static void test_format_time(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_public_key),      cmocka_unit_test(test_certificate),
-        cmocka_unit_test(test_private_keys),    cmocka_unit_test(test_prefixes_and_trailing_bytes),
-        cmocka_unit_test(test_length_rules),    cmocka_unit_test(test_certificate_corruptions),
-        cmocka_unit_test(test_key_corruptions), cmocka_unit_test(test_pem),
+        cmocka_unit_test(test_public_key),
+        cmocka_unit_test(test_certificate),
+        cmocka_unit_test(test_private_keys),
+        cmocka_unit_test(test_prefixes_and_trailing_bytes),
+        cmocka_unit_test(test_length_rules),
+        cmocka_unit_test(test_certificate_corruptions),
+        cmocka_unit_test(test_key_corruptions),
+        cmocka_unit_test(test_subject_cn_real_certificates),
+        cmocka_unit_test(test_subject_cn_forms),
+        cmocka_unit_test(test_pem),
+        cmocka_unit_test(test_pem_blocks),
+        cmocka_unit_test(test_spki_of_key_without_public_key),
         cmocka_unit_test(test_format_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
