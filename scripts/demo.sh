@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, then runs the whole LwM2M journey on
 # 127.0.0.1 and tells it as a timeline — a Bootstrap Server with a SQLite store seeded with
-# demo configurations, an LwM2M Server, three clients: client-initiated bootstrap, the seed's
-# 4.06 case and its recovery, DTLS PSK, registrations, a Read of /3/0, Observe, a bootstrap
-# trigger. Stops everything it started; exit 0 when every step happened, 1 otherwise.
+# demo configurations, an LwM2M Server, five clients: client-initiated bootstrap, the seed's
+# 4.06 case and its recovery, one client per DTLS mode (PSK, RPK, X.509; test credentials from
+# scripts/mkcreds.sh), registrations, a Read of /3/0, Observe, a bootstrap trigger. Stops
+# everything it started; exit 0 when every step happened, 1 otherwise.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -40,6 +41,12 @@ bin=${LWM2M_BIN_DIR:-$root/build}
 for p in lwm2m-bs-server lwm2m-server lwm2m-client; do
   [ -x "$bin/$p" ] || { echo "demo.sh: $bin/$p is missing (build first)" >&2; exit 1; }
 done
+# The RPK and X.509 clients' credentials are made with openssl (scripts/mkcreds.sh).
+if ! command -v openssl >/dev/null; then
+  echo "Installing what is missing (scripts/install-deps.sh: openssl)..."
+  "$root/scripts/install-deps.sh" >/dev/null && command -v openssl >/dev/null ||
+    { echo "demo.sh: openssl is missing (apt-get install openssl)" >&2; exit 1; }
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lwm2m-demo.XXXXXX")
 pids=()
@@ -107,62 +114,89 @@ srv_db="sqlite:$work/server.db" bs_db="sqlite:$work/bs.db"
 psk_bs_key=000102030405060708090a0b0c0d0e0f
 psk_srv_key=f0e1d2c3b4a5968778695a4b3c2d1e0f
 api() { "$bin/lwm2m-server" "$@" --api "http://127.0.0.1:$http"; }
+hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
 
 echo "== lwm2m-bootstrap demo: everything runs on 127.0.0.1, logs in $work"
 
-# --- The LwM2M Server, with credentials for the PSK client. -------------------------------
-"$bin/lwm2m-server" security add --store "$srv_db" --endpoint demo-psk \
-  --psk-identity demo-psk-srv --psk-key "$psk_srv_key" 2>>"$work/setup.log" ||
+# --- Test credentials: a CA, the servers' certificates, the RPK and X.509 clients' keys. ---
+creds=$work/creds
+mk() { "$root/scripts/mkcreds.sh" "$creds" "$@" >/dev/null 2>>"$work/setup.log"; }
+mk ca && mk cert demo-bs && mk cert demo-dm && mk rpk demo-rpk && mk cert demo-x509 ||
+  { echo "demo.sh: scripts/mkcreds.sh failed" >&2; cat "$work/setup.log" >&2; exit 1; }
+say "scripts/mkcreds.sh: a test CA, certificates CN=demo-bs and CN=demo-dm for the servers, a raw public key pair for demo-rpk, a certificate CN=demo-x509"
+
+# --- The LwM2M Server, with credentials for the PSK, RPK and X.509 clients. ----------------
+sec_add() { "$bin/lwm2m-server" security add --store "$srv_db" --endpoint "$@" 2>>"$work/setup.log"; }
+sec_add demo-psk --psk-identity demo-psk-srv --psk-key "$psk_srv_key" &&
+  sec_add demo-rpk --rpk-public-key "$creds/demo-rpk.pub.der" && sec_add demo-x509 --x509 ||
   { echo "demo.sh: cannot store the LwM2M Server credentials" >&2; cat "$work/setup.log" >&2; exit 1; }
 "$bin/lwm2m-server" --listen 127.0.0.1:0 --dtls-listen 127.0.0.1:0 --http 127.0.0.1:0 \
-  --store "$srv_db" 2>"$work/lwm2m-server.log" &
+  --store "$srv_db" --cert "$creds/demo-dm.crt.der" --key "$creds/demo-dm.key.der" \
+  --ca-file "$creds/ca.crt.der" 2>"$work/lwm2m-server.log" &
 pids+=($!)
 line=$(wait_line "$work/lwm2m-server.log" "listening: ") ||
   { echo "demo.sh: lwm2m-server did not start" >&2; cat "$work/lwm2m-server.log" >&2; exit 1; }
 coap=$(echo "$line" | sed -n 's/.*coap=127.0.0.1:\([0-9]*\).*/\1/p')
 coaps=$(echo "$line" | sed -n 's/.*coaps=127.0.0.1:\([0-9]*\).*/\1/p')
 http=$(echo "$line" | sed -n 's/.*http=127.0.0.1:\([0-9]*\).*/\1/p')
-say "lwm2m-server: LwM2M Server on coap://127.0.0.1:$coap and coaps://127.0.0.1:$coaps (PSK), API http://127.0.0.1:$http"
+say "lwm2m-server: LwM2M Server on coap://127.0.0.1:$coap and coaps://127.0.0.1:$coaps (PSK, RPK, X.509; certificate CN=demo-dm), API http://127.0.0.1:$http"
 
-# --- The Bootstrap Server, its store seeded with three configurations. --------------------
-account() { # iid ssid uri mode [identity key]
-  local psk=""
-  [ "$4" = 0 ] && psk=",\"3\":\"$5\",\"5\":{\"hex\":\"$6\"}"
-  echo "\"$1\":{\"0\":\"$3\",\"1\":false,\"2\":$4,\"10\":$2$psk}"
+# --- The Bootstrap Server, its store seeded with five configurations. ---------------------
+account() { # iid ssid uri mode [PSK identity and key | /0/x/3, /0/x/4, /0/x/5 files]
+  local keys=""
+  [ "$4" = 0 ] && keys=",\"3\":\"$5\",\"5\":{\"hex\":\"$6\"}"
+  [ "$4" = 1 ] || [ "$4" = 2 ] &&
+    keys=",\"3\":{\"hex\":\"$(hex "$5")\"},\"4\":{\"hex\":\"$(hex "$6")\"},\"5\":{\"hex\":\"$(hex "$7")\"}"
+  echo "\"$1\":{\"0\":\"$3\",\"1\":false,\"2\":$4,\"10\":$2$keys}"
 }
 server() { echo "\"$1\":{\"0\":$2,\"1\":60,\"6\":true,\"7\":\"U\"}"; } # iid ssid
 plain=coap://127.0.0.1:$coap
 single="\"delete\":[\"/0\",\"/1\"],\"objects\":{\"0\":{$(account 1 101 "$plain" 3)},\"1\":{$(server 1 101)}}"
 multi="\"delete\":[\"/\"],\"objects\":{\"0\":{$(account 1 101 "$plain" 3),$(account 2 102 "$plain" 3)},\"1\":{$(server 1 101),$(server 2 102)},\"2\":{\"0\":{\"0\":3,\"1\":0,\"2\":{\"101\":1,\"102\":1},\"3\":101}}}"
 secure="\"delete\":[\"/0\",\"/1\"],\"objects\":{\"0\":{$(account 1 201 "coaps://127.0.0.1:$coaps" 0 demo-psk-srv "$psk_srv_key")},\"1\":{$(server 1 201)}}"
+# RPK: the client's key pair, the LwM2M Server's public key (which it presents in its
+# certificate). X.509: the client's certificate and key, the LwM2M Server's certificate.
+rpk="\"delete\":[\"/0\",\"/1\"],\"objects\":{\"0\":{$(account 1 301 "coaps://127.0.0.1:$coaps" 1 "$creds/demo-rpk.pub.der" "$creds/demo-dm.pub.der" "$creds/demo-rpk.key.der")},\"1\":{$(server 1 301)}}"
+x509="\"delete\":[\"/0\",\"/1\"],\"objects\":{\"0\":{$(account 1 401 "coaps://127.0.0.1:$coaps" 2 "$creds/demo-x509.crt.der" "$creds/demo-dm.crt.der" "$creds/demo-x509.key.der")},\"1\":{$(server 1 401)}}"
 add() { echo "$1" | "$bin/lwm2m-bs-server" config add --store "$bs_db" - 2>>"$work/setup.log"; }
 add "{\"endpoint\":\"demo-plain\",$single}" &&
   add "{\"endpoint\":\"demo-seed\",\"discover\":false,$multi,\"fallbacks\":[{$single}]}" &&
-  add "{\"endpoint\":\"demo-psk\",\"psk\":{\"identity\":\"demo-psk-bs\",\"key\":\"$psk_bs_key\"},$secure}" ||
+  add "{\"endpoint\":\"demo-psk\",\"psk\":{\"identity\":\"demo-psk-bs\",\"key\":\"$psk_bs_key\"},$secure}" &&
+  add "{\"endpoint\":\"demo-rpk\",\"rpk\":{\"publicKey\":\"$(hex "$creds/demo-rpk.pub.der")\"},$rpk}" &&
+  add "{\"endpoint\":\"demo-x509\",\"x509\":{},$x509}" ||
   { echo "demo.sh: cannot seed the Bootstrap Server store" >&2; cat "$work/setup.log" >&2; exit 1; }
 "$bin/lwm2m-bs-server" --listen 127.0.0.1:0 --dtls-listen 127.0.0.1:0 --store "$bs_db" \
+  --cert "$creds/demo-bs.crt.der" --key "$creds/demo-bs.key.der" --ca-file "$creds/ca.crt.der" \
   2>"$work/lwm2m-bs-server.log" &
 pids+=($!)
 line=$(wait_line "$work/lwm2m-bs-server.log" "serving coap port") ||
   { echo "demo.sh: lwm2m-bs-server did not start" >&2; cat "$work/lwm2m-bs-server.log" >&2; exit 1; }
 bs=$(echo "$line" | sed -n 's/.*serving coap port \([0-9]*\),.*/\1/p')
 bsd=$(echo "$line" | sed -n 's/.*coaps port \([0-9]*\),.*/\1/p')
-say "lwm2m-bs-server: Bootstrap Server on coap://127.0.0.1:$bs and coaps://127.0.0.1:$bsd, store $work/bs.db"
+say "lwm2m-bs-server: Bootstrap Server on coap://127.0.0.1:$bs and coaps://127.0.0.1:$bsd (PSK, RPK, X.509; certificate CN=demo-bs), store $work/bs.db"
 say "  demo-plain: one NoSec server account"
 say "  demo-seed:  two server accounts + Access Control, no Discover; fallback: one account"
 say "  demo-psk:   DTLS PSK to the Bootstrap Server, a PSK account on the LwM2M Server"
+say "  demo-rpk:   DTLS RPK to the Bootstrap Server (its public key bound to the endpoint), an RPK account"
+say "  demo-x509:  DTLS X.509 to the Bootstrap Server (certificate CN = endpoint), an X.509 account"
 
-# --- Three clients, each with only a factory Bootstrap-Server account. --------------------
+# --- Five clients, each with only a factory Bootstrap-Server account. ---------------------
 client() { # name options...
   local name=$1
   shift
   "$bin/lwm2m-client" -e "$name" -s "$work/$name.state" -p 0 "$@" 2>"$work/$name.log" &
   pids+=($!)
 }
-say "starting lwm2m-client demo-plain, demo-seed (--single-server), demo-psk (DTLS PSK)"
+say "starting lwm2m-client demo-plain (NoSec), demo-seed (NoSec, --single-server), demo-psk (DTLS PSK), demo-rpk (DTLS RPK), demo-x509 (DTLS X.509)"
 client demo-plain -b "coap://127.0.0.1:$bs"
 client demo-seed -b "coap://127.0.0.1:$bs" --single-server
 client demo-psk -b "coaps://127.0.0.1:$bsd" --psk-identity demo-psk-bs --psk-key "$psk_bs_key"
+# RPK: the Bootstrap Server's public key pinned (it presents it in its certificate).
+client demo-rpk -b "coaps://127.0.0.1:$bsd" --bs-key "$creds/demo-rpk.key.der" \
+  --bs-server-public-key "$creds/demo-bs.pub.der"
+# X.509: the Bootstrap Server's certificate must chain to the CA (Certificate Usage 2).
+client demo-x509 -b "coaps://127.0.0.1:$bsd" --bs-cert "$creds/demo-x509.crt.der" \
+  --bs-key "$creds/demo-x509.key.der" --bs-server-cert "$creds/ca.crt.der" --bs-cert-usage 2
 
 say "-- client-initiated bootstrap"
 if line=$(wait_line "$work/lwm2m-bs-server.log" "session: endpoint=demo-plain .*outcome=success"); then
@@ -177,16 +211,30 @@ if line=$(wait_line "$work/lwm2m-bs-server.log" "session: endpoint=demo-seed .*o
   good "lwm2m-bs-server deleted what it wrote, wrote the fallback, Finish 2.04"
 else bad "demo-seed did not recover through the fallback"; fi
 
-say "-- DTLS PSK"
+say "-- DTLS: one client per mode"
 if wait_line "$work/lwm2m-bs-server.log" "session: endpoint=demo-psk .*outcome=success" >/dev/null; then
-  good "demo-psk bootstrapped over DTLS (PSK identity demo-psk-bs bound to its endpoint)"
-else bad "demo-psk was not bootstrapped over DTLS"; fi
+  good "demo-psk bootstrapped over DTLS PSK (PSK identity demo-psk-bs bound to its endpoint)"
+else bad "demo-psk was not bootstrapped over DTLS PSK"; fi
+if wait_line "$work/lwm2m-bs-server.log" "session: endpoint=demo-rpk .*outcome=success" >/dev/null; then
+  good "demo-rpk bootstrapped over DTLS RPK (its public key bound to its endpoint; it pinned the server's key)"
+else bad "demo-rpk was not bootstrapped over DTLS RPK"; fi
+if wait_line "$work/lwm2m-bs-server.log" "session: endpoint=demo-x509 .*outcome=success" >/dev/null; then
+  good "demo-x509 bootstrapped over DTLS X.509 (certificate CN demo-x509 from the trusted CA)"
+else bad "demo-x509 was not bootstrapped over DTLS X.509"; fi
 
 say "-- registrations at the LwM2M Server"
-for ep in demo-plain demo-seed demo-psk; do
+# The security mode of a registration: the identity it is bound to names it.
+mode_of() { # registration JSON
+  local identity
+  identity=$(echo "$1" | sed -n 's/^  "identity": "\(.*\)",$/\1/p')
+  if ! echo "$1" | grep -q '"secure": true'; then echo "NoSec"
+  elif [ "${identity#rpk:}" != "$identity" ]; then echo "DTLS RPK"
+  elif [ "${identity#x509:}" != "$identity" ]; then echo "DTLS X.509"
+  else echo "DTLS PSK"; fi
+}
+for ep in demo-plain demo-seed demo-psk demo-rpk demo-x509; do
   if reg=$(wait_registered "$ep"); then
-    sec=$(echo "$reg" | grep -q '"secure": true' && echo ", over DTLS PSK" || echo "")
-    good "$ep registered$sec"
+    good "$ep registered, over $(mode_of "$reg")"
   else bad "$ep did not register"; fi
 done
 api clients 2>>"$work/cli.log" | sed 's/^/           /'
@@ -217,7 +265,7 @@ else bad "demo-plain did not register again"; fi
 
 say "-- stopping every process"
 if [ "$failed" -gt 0 ]; then
-  for f in lwm2m-bs-server lwm2m-server demo-plain demo-seed demo-psk cli setup; do
+  for f in lwm2m-bs-server lwm2m-server demo-plain demo-seed demo-psk demo-rpk demo-x509 cli setup; do
     for log in "$work/$f.log" "$work/$f.err"; do
       [ -s "$log" ] && { echo "---- $(basename "$log")"; tail -n 30 "$log"; }
     done

@@ -1,6 +1,7 @@
 #include "net/coap_message.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
 
 #include "lwm2m/coap_code.h"
 #include "lwm2m/consistency.h"
+#include "lwm2m/der.h"
 #include "lwm2m/error.h"
 
 static lwm2m_format uint_option(const coap_pdu_t *pdu, coap_option_num_t num)
@@ -128,6 +133,168 @@ static bool same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
     return an == bn && (an == 0 || memcmp(a, b, an) == 0);
 }
 
+/* Whether two SubjectPublicKeyInfo name the same key: the same bytes, or the same algorithm,
+ * curve and subjectPublicKey (an encoder may write the algorithm's parameters differently). */
+static bool same_key(const lwm2m_public_key *a, const lwm2m_public_key *b)
+{
+    if (same(a->spki.ptr, a->spki.len, b->spki.ptr, b->spki.len))
+        return true;
+    return a->alg != LWM2M_KEY_ALG_UNKNOWN && a->alg == b->alg && a->curve == b->curve &&
+           same(a->key.ptr, a->key.len, b->key.ptr, b->key.len);
+}
+
+/* `cn` for a log line: at most 60 bytes, anything but printable ASCII as '?'. */
+static void printable(const lwm2m_bytes *cn, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cn->len && i < 60 && n + 1 < cap; i++)
+        buf[n++] = cn->ptr[i] >= 0x20 && cn->ptr[i] < 0x7F ? (char)cn->ptr[i] : '?';
+    if (cap > 0)
+        buf[n] = '\0';
+}
+
+/* RPK mode: whether `der`, what the server presented, carries the key pinned in /0/x/4. A raw
+ * public key (RFC 7250) must be that key. A certificate is accepted when its
+ * SubjectPublicKeyInfo is that key: the pin is on the key, so neither its issuer nor its dates
+ * matter (as for DANE-EE, RFC 7671 5.1), and the handshake's signature proves the server holds
+ * the key. A server whose one DTLS port serves certificate clients too presents a certificate
+ * to everyone (libcoap 4.3.1 has one server credential per listener). */
+static bool pinned_key_matches(peer_check *pc, const uint8_t *der, size_t len)
+{
+    lwm2m_public_key presented, pinned;
+    lwm2m_certificate cert;
+    bool pin_parsed =
+        lwm2m_der_public_key(pc->expected, pc->expected_len, &pinned, NULL) == LWM2M_OK;
+    if (lwm2m_der_public_key(der, len, &presented, NULL) == LWM2M_OK) {
+        if (pin_parsed ? same_key(&presented, &pinned)
+                       : same(der, len, pc->expected, pc->expected_len))
+            return true;
+        snprintf(pc->refusal, sizeof pc->refusal, "the server's public key differs from /0/%u/4",
+                 pc->iid);
+        return false;
+    }
+    if (lwm2m_der_certificate(der, len, &cert, NULL) == LWM2M_OK) {
+        if (pin_parsed && same_key(&cert.public_key, &pinned))
+            return true;
+        char cn[64];
+        printable(&cert.subject_cn, cn, sizeof cn);
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the public key of the server's certificate (CN '%s') differs from /0/%u/4", cn,
+                 pc->iid);
+        return false;
+    }
+    snprintf(pc->refusal, sizeof pc->refusal,
+             "the server presented neither a public key nor a certificate (/0/%u/4 is a key)",
+             pc->iid);
+    return false;
+}
+
+/* The GnuTLS functions an RPK session's own verification needs. The program does not link
+ * GnuTLS itself (only libcoap's GnuTLS flavour does): they are looked up in the loaded
+ * libraries. NULL when one is missing (another TLS flavour of libcoap). */
+typedef void set_verify_fn(gnutls_session_t, gnutls_certificate_verify_function *);
+typedef gnutls_transport_ptr_t transport_ptr_fn(gnutls_session_t);
+typedef const gnutls_datum_t *peers_fn(gnutls_session_t, unsigned int *);
+
+static void *gnutls_symbol(const char *name)
+{
+    void *self = dlopen(NULL, RTLD_LAZY); /* the program and the libraries it loaded */
+    if (self == NULL)
+        return NULL;
+    void *sym = dlsym(self, name);
+    dlclose(self);
+    return sym;
+}
+
+/* GnuTLS's verification of an RPK session (gnutls_session_set_verify_function): libcoap's
+ * own one would refuse a certificate before check_server sees it, since an RPK session has no
+ * CA to chain it to. 0 accepts, -1 refuses (libcoap then ends the handshake with an alert). */
+static int verify_pinned_key(gnutls_session_t gs)
+{
+    void *get_ptr_sym = gnutls_symbol("gnutls_transport_get_ptr");
+    void *get_peers_sym = gnutls_symbol("gnutls_certificate_get_peers");
+    if (get_ptr_sym == NULL || get_peers_sym == NULL)
+        return -1;
+    transport_ptr_fn *get_ptr;
+    peers_fn *get_peers;
+    memcpy(&get_ptr, &get_ptr_sym, sizeof get_ptr);
+    memcpy(&get_peers, &get_peers_sym, sizeof get_peers);
+    coap_session_t *s = get_ptr(gs); /* libcoap's transport pointer is its session */
+    peer_check *pc = s != NULL ? coap_session_get_app_data(s) : NULL;
+    if (pc == NULL)
+        return -1;
+    unsigned int n = 0;
+    const gnutls_datum_t *peers = get_peers(gs, &n);
+    if (peers == NULL || n == 0) {
+        snprintf(pc->refusal, sizeof pc->refusal, "the server presented no key");
+        return -1;
+    }
+    return pinned_key_matches(pc, peers[0].data, peers[0].size) ? 0 : -1;
+}
+
+/* Gives the RPK session `s` the verification above. false when it cannot (not GnuTLS): then
+ * libcoap's verification and check_server accept the pinned raw public key only. */
+static bool verify_rpk_by_key(coap_session_t *s)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    gnutls_session_t gs = coap_session_get_tls(s, &lib);
+    void *set_sym = gnutls_symbol("gnutls_session_set_verify_function");
+    if (lib != COAP_TLS_LIBRARY_GNUTLS || gs == NULL || set_sym == NULL ||
+        gnutls_symbol("gnutls_transport_get_ptr") == NULL ||
+        gnutls_symbol("gnutls_certificate_get_peers") == NULL)
+        return false;
+    set_verify_fn *set_verify;
+    memcpy(&set_verify, &set_sym, sizeof set_verify);
+    /* Overrides the credentials' function (libcoap's) for this session only. */
+    set_verify(gs, verify_pinned_key);
+    return true;
+}
+
+/* Certificate mode, and the server presented a raw public key (a server with one DTLS port for
+ * every mode may present a raw key to everyone): libcoap calls check_server for it as if it had
+ * been validated, but nothing chains a raw key to a CA, so Certificate Usages 0 and 2 refuse it.
+ * For 1 and 3, /0/x/4 is the server's own certificate: its key presented raw is accepted when
+ * that certificate would have been (valid now; for usage 1 naming the SNI). */
+static bool raw_key_for_certificate(peer_check *pc, const lwm2m_public_key *raw)
+{
+    if (pc->usage != 1 && pc->usage != 3) {
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the server presented a raw public key, no certificate to chain to the CA in "
+                 "/0/%u/4 (Certificate Usage %lld)",
+                 pc->iid, (long long)pc->usage);
+        return false;
+    }
+    lwm2m_certificate pinned;
+    if (lwm2m_der_certificate(pc->expected, pc->expected_len, &pinned, NULL) != LWM2M_OK ||
+        !same_key(raw, &pinned.public_key)) {
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the server's raw public key is not the key of the certificate in /0/%u/4 "
+                 "(Certificate Usage %lld)",
+                 pc->iid, (long long)pc->usage);
+        return false;
+    }
+    int64_t now = (int64_t)time(NULL);
+    if (now < pinned.not_before || now > pinned.not_after) {
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the certificate in /0/%u/4, whose key the server presented raw, is not valid "
+                 "now",
+                 pc->iid);
+        return false;
+    }
+    size_t name_len = strlen(pc->name);
+    if (pc->usage == 1 && name_len > 0 &&
+        (pinned.subject_cn.len != name_len ||
+         strncasecmp((const char *)pinned.subject_cn.ptr, pc->name, name_len) != 0)) {
+        char cn[64];
+        printable(&pinned.subject_cn, cn, sizeof cn);
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the certificate in /0/%u/4 names '%s', not the SNI '%.60s'", pc->iid, cn,
+                 pc->name);
+        return false;
+    }
+    return true;
+}
+
 /* validate_cn_call_back: libcoap calls it once GnuTLS accepted the chain (certificates) or for
  * the raw public key (RPK), with the server's certificate or SubjectPublicKeyInfo. 0 refuses. */
 static int check_server(const char *cn, const uint8_t *der, size_t len, coap_session_t *session,
@@ -139,15 +306,13 @@ static int check_server(const char *cn, const uint8_t *der, size_t len, coap_ses
         return 0; /* released, or not ours: nothing to trust it by */
     if (depth > 0)
         return 1; /* a CA of the chain, which GnuTLS checked against the trust anchor */
-    if (pc->mode == LWM2M_SECURITY_RPK) {
-        if (same(der, len, pc->expected, pc->expected_len))
-            return 1;
-        snprintf(pc->refusal, sizeof pc->refusal, "the server's %s differs from /0/%u/4",
-                 cn != NULL && strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0 ? "public key"
-                                                                      : "certificate (no raw key)",
-                 pc->iid);
-        return 0;
-    }
+    if (pc->mode == LWM2M_SECURITY_RPK)
+        return pinned_key_matches(pc, der, len) ? 1 : 0;
+    lwm2m_certificate presented;
+    lwm2m_public_key raw;
+    if (lwm2m_der_certificate(der, len, &presented, NULL) != LWM2M_OK &&
+        lwm2m_der_public_key(der, len, &raw, NULL) == LWM2M_OK)
+        return raw_key_for_certificate(pc, &raw) ? 1 : 0;
     if (!validated) {
         snprintf(pc->refusal, sizeof pc->refusal, "the server's certificate is not validated");
         return 0;
@@ -225,8 +390,8 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
     }
     unsigned iid = cred->security_iid;
     if (rpk)
-        snprintf(pc->requirement, sizeof pc->requirement, "its public key must equal /0/%u/4 (RPK)",
-                 iid);
+        snprintf(pc->requirement, sizeof pc->requirement,
+                 "its public key, raw or in its certificate, must equal /0/%u/4 (RPK)", iid);
     else if (cred->cert_usage == 0 || cred->cert_usage == 2)
         snprintf(pc->requirement, sizeof pc->requirement,
                  "its certificate must chain to the CA in /0/%u/4 and be valid now "
@@ -284,6 +449,8 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
     }
     /* Set before any answer can arrive: the handshake is checked during coap_io_process. */
     coap_session_set_app_data(s, pc);
+    if (rpk)
+        verify_rpk_by_key(s);
     return s;
 }
 

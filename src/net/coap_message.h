@@ -44,10 +44,13 @@ lwm2m_net_credentials lwm2m_net_credentials_init(int mode, uint16_t security_iid
 
 /* A client session towards "coap://host[:port]" (NoSec, default port 5683) or
  * "coaps://host[:port]" (DTLS, default 5684) with the credentials' mode: PSK; RPK (libcoap PKI
- * setup with is_rpk_not_cert, the handshake accepts only the server key equal to /0/x/4);
+ * setup with is_rpk_not_cert, the handshake accepts only the server key equal to /0/x/4, as a
+ * raw public key or as the SubjectPublicKeyInfo of the certificate the server presents);
  * certificate (own certificate and key; the server's certificate must equal /0/x/4 for
  * Certificate Usage 1 and 3, chain to the CA in /0/x/4 for 0 and 2, be valid now, and carry the
- * name /0/x/14 when that is set, except for usage 3). Host a name or an IPv4 or IPv6 literal.
+ * name /0/x/14 when that is set, except for usage 3; a raw public key presented instead must be
+ * the key of /0/x/4 for usages 1 and 3 and is refused for 0 and 2). Host a name or an IPv4 or
+ * IPv6 literal.
  * NULL, with the reason in why (why_cap > 0), when the URI does not parse, its scheme does not
  * fit the mode, the host does not resolve or the credentials cannot be used. The session
  * carries what its handshake checks: give it back with lwm2m_net_session_release. */

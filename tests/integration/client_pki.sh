@@ -29,6 +29,9 @@ mk rpk dev                     # the device's key pair
 mk rpk other                   # a key the device does not know
 # coap-server-gnutls -M reads the RPK server's key as "EC PRIVATE KEY" PEM (SEC1) only.
 openssl ec -in "$c/srv.key.pem" -out "$c/srv.sec1.pem" 2>/dev/null
+# A certificate for the RPK server's key (self-signed: pinned, for Certificate Usage 3).
+openssl req -new -x509 -key "$c/srv.key.pem" -subj "/CN=srv" -days 30 -outform DER \
+  -out "$c/srv.crt.der" 2>/dev/null || { echo "openssl req failed" >&2; exit 1; }
 
 base=$((20000 + RANDOM % 40000))
 start_server() { # $1 name, $2 port, coap-server-gnutls options...: DTLS on port + 1
@@ -44,6 +47,9 @@ start_server stranger "$stranger_port" -c "$c/stranger.crt.pem" -j "$c/stranger.
   -C "$c/ca.crt.pem"
 start_server expired "$expired_port" -c "$c/expired.crt.pem" -j "$c/expired.key.pem" \
   -C "$c/ca.crt.pem"
+# The RPK server again, accepting any client certificate (-n): for certificate-mode clients.
+rpk_any_port=$((base + 8))
+start_server rpk-any "$rpk_any_port" -M "$c/srv.sec1.pem" -n
 sleep 0.5
 
 # Stops client $1 (pid) and checks it exits 0 (no crash): name $2.
@@ -126,6 +132,39 @@ reached cert-sni-match
 cert cert-sni-other "$cert_port" "$c/ca.crt.der" "$(usage 2),{\"n\":\"0/1/14\",\"vs\":\"dm.example\"}"
 refused cert-sni-other "the server's certificate names 'server', not the SNI 'dm.example'"
 
+# RPK against a server that presents a certificate (libcoap has one server credential per DTLS
+# port, so a server serving certificate clients presents its certificate to RPK clients too):
+# the pin is on the key, so a certificate carrying /0/1/4's key is accepted whoever issued it and
+# whatever its dates (as DANE-EE, RFC 7671 5.1); one carrying another key is refused.
+try_server rpk-cert-server "$cert_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$c/server.pub.der" ""
+reached rpk-cert-server
+try_server rpk-cert-other "$cert_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$c/srv.pub.der" ""
+refused rpk-cert-other "DTLS handshake refused: the public key of the server's certificate (CN 'server') differs from /0/1/4"
+try_server rpk-cert-sibling "$cert_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$c/sibling.pub.der" ""
+refused rpk-cert-sibling "the public key of the server's certificate (CN 'server') differs from /0/1/4"
+try_server rpk-cert-expired "$expired_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$c/expired.pub.der" ""
+reached rpk-cert-expired
+try_server rpk-cert-stranger "$stranger_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$c/stranger.pub.der" ""
+reached rpk-cert-stranger
+# The raw-key server still gets the strict pin (checked above: rpk-good, rpk-wrong).
+
+# Certificate mode against a server presenting a raw public key (one DTLS port for every mode
+# may present a raw key to everyone): libcoap reports it as validated, but nothing chains a raw
+# key to a CA, so usages 0 and 2 refuse it; for 1 and 3 it must be the key of the certificate
+# in /0/1/4.
+cert cert-u2-rawkey "$rpk_any_port" "$c/ca.crt.der" "$(usage 2)"
+refused cert-u2-rawkey "DTLS handshake refused: the server presented a raw public key, no certificate to chain to the CA in /0/1/4 (Certificate Usage 2)"
+cert cert-u0-rawkey "$rpk_any_port" "$c/ca.crt.der" "$(usage 0)"
+refused cert-u0-rawkey "the server presented a raw public key, no certificate to chain to the CA in /0/1/4 (Certificate Usage 0)"
+cert cert-u3-rawkey "$rpk_any_port" "$c/srv.crt.der"
+reached cert-u3-rawkey
+cert cert-u1-rawkey "$rpk_any_port" "$c/srv.crt.der" "$(usage 1)"
+reached cert-u1-rawkey
+cert cert-u3-rawkey-other "$rpk_any_port" "$c/server.crt.der"
+refused cert-u3-rawkey-other "DTLS handshake refused: the server's raw public key is not the key of the certificate in /0/1/4 (Certificate Usage 3)"
+cert cert-u1-rawkey-sni "$rpk_any_port" "$c/srv.crt.der" "$(usage 1),{\"n\":\"0/1/14\",\"vs\":\"dm.example\"}"
+refused cert-u1-rawkey-sni "the certificate in /0/1/4 names 'srv', not the SNI 'dm.example'"
+
 # The bootstrap link: the factory Bootstrap-Server account from the options (DER or PEM files).
 try_bs() { # $1 name, $2 DTLS port, options...
   local name=$1 port=$2
@@ -151,6 +190,13 @@ grep -q "POST coaps://127.0.0.1:$((rpk_port + 1))/bs?ep=dev-pki" "$work/bs-rpk-g
 try_bs rpk-wrong $((rpk_port + 1)) --bs-key "$c/dev.key.der" --bs-public-key "$c/dev.pub.der" \
   --bs-server-public-key "$c/other.pub.der"
 bs_refused rpk-wrong "Bootstrap Server: DTLS handshake refused: the server's public key differs from /0/0/4"
+# RPK against the certificate server: its certificate's key pinned, or another key.
+try_bs rpk-cert-server $((cert_port + 1)) --bs-key "$c/dev.key.der" \
+  --bs-server-public-key "$c/server.pub.der"
+bs_reached rpk-cert-server
+try_bs rpk-cert-other $((cert_port + 1)) --bs-key "$c/dev.key.der" \
+  --bs-server-public-key "$c/srv.pub.der"
+bs_refused rpk-cert-other "Bootstrap Server: DTLS handshake refused: the public key of the server's certificate (CN 'server') differs from /0/0/4"
 try_bs cert-good $((cert_port + 1)) --bs-cert "$c/client.crt.pem" --bs-key "$c/client.key.der" \
   --bs-server-cert "$c/ca.crt.pem" --bs-cert-usage 2
 bs_reached cert-good

@@ -17,15 +17,24 @@ leftovers() { pgrep -f "$tmp/lwm2m-demo" >/dev/null; }
 TMPDIR=$tmp LWM2M_BIN_DIR=$bin bash "$src/scripts/demo.sh" --quick --no-build >"$tmp/out" 2>&1
 rc=$?
 [ "$rc" = 0 ] && ok || ko "demo exit status $rc"
-for step in "demo-plain bootstrapped:" "demo-seed answered Finish with 4.06 Not Acceptable: too-many-servers" \
-  "wrote the fallback, Finish 2.04" "demo-psk bootstrapped over DTLS" "demo-plain registered" \
-  "demo-seed registered" "demo-psk registered, over DTLS PSK" "Read /3/0 of demo-plain answered 2.05" \
+for step in "scripts/mkcreds.sh: a test CA" "demo-plain bootstrapped:" \
+  "demo-seed answered Finish with 4.06 Not Acceptable: too-many-servers" \
+  "wrote the fallback, Finish 2.04" "demo-psk bootstrapped over DTLS PSK" \
+  "demo-rpk bootstrapped over DTLS RPK" "demo-x509 bootstrapped over DTLS X.509" \
+  "demo-plain registered, over NoSec" "demo-seed registered, over NoSec" \
+  "demo-psk registered, over DTLS PSK" "demo-rpk registered, over DTLS RPK" \
+  "demo-x509 registered, over DTLS X.509" "Read /3/0 of demo-plain answered 2.05" \
   "Observe /3/0/13" "Execute /1/1/9 answered 2.04" "demo-plain bootstrapped again" \
   "demo-plain registered again" "steps ok: the whole journey worked"; do
   grep -qF -- "$step" "$tmp/out" && ok || ko "no '$step' in the demo's output"
 done
 grep -q "FAILED" "$tmp/out" && ko "a step FAILED" || ok
 grep -qE '/3/0/0 = "lwm2m-bootstrap"' "$tmp/out" && ok || ko "the Read did not show /3/0/0"
+# Five clients, one line each in the clients table, and the timeline names each one's mode.
+for ep in demo-plain demo-seed demo-psk demo-rpk demo-x509; do
+  grep -qE "^ +$ep +[0-9a-f]+ " "$tmp/out" && ok || ko "$ep not in the clients table"
+done
+grep -qF "starting lwm2m-client demo-plain (NoSec), demo-seed (NoSec, --single-server), demo-psk (DTLS PSK), demo-rpk (DTLS RPK), demo-x509 (DTLS X.509)" "$tmp/out" && ok || ko "the start line does not name each client's mode"
 sleep 0.5
 leftovers && ko "processes left after the demo: $(pgrep -af "$tmp/lwm2m-demo")" || ok
 ls "$tmp" | grep -q lwm2m-demo && ko "the demo left its working directory" || ok
