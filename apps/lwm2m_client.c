@@ -1459,7 +1459,7 @@ int main(int argc, char **argv)
         {o.single ? 1u : 0u, !o.no_acl,
          (1u << LWM2M_SECURITY_PSK) | (1u << LWM2M_SECURITY_RPK) |
              (1u << LWM2M_SECURITY_CERTIFICATE) | (1u << LWM2M_SECURITY_NOSEC),
-         LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS, 1u << 0 /* exact match only */,
+         LWM2M_SCHEME_COAP | LWM2M_SCHEME_COAPS, LWM2M_NET_MATCHING_TYPES,
          lwm2m_consistency_check_keys},
         o.version,
         strcmp(o.version, "1.0") == 0 ? LWM2M_FORMAT_TLV : LWM2M_FORMAT_SENML_JSON,

@@ -290,6 +290,13 @@ static lwm2m_consistency_rule check_server_key(lwm2m_bytes b, lwm2m_path p, int6
             return fail(out, LWM2M_RULE_BAD_KEY_MATERIAL, p,
                         "Matching Type %lld needs a %zu-byte hash, not %zu bytes",
                         (long long)matching, hash, b.len);
+        /* A trust anchor known by its hash only: the handshake would have to find it in the
+         * chain the server sends (RFC 7671 5.2); the client chains to a CA given in full. */
+        if (mode == LWM2M_SECURITY_CERTIFICATE && (usage == 0 || usage == 2))
+            return fail(out, LWM2M_RULE_UNSUPPORTED_SECURITY_PARAMETER, p,
+                        "Certificate Usage %lld needs the CA certificate in full, not a hash "
+                        "(Matching Type %lld)",
+                        (long long)usage, (long long)matching);
         return LWM2M_CONSISTENT;
     }
     const char *why = NULL;

@@ -1,7 +1,6 @@
 #include "net/coap_message.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "lwm2m/coap_code.h"
@@ -100,6 +100,7 @@ void lwm2m_net_response_to_pdu(const lwm2m_response *resp, coap_pdu_t *pdu)
 typedef struct peer_check {
     int mode;
     int64_t usage;
+    int64_t matching;  /* /0/x/13: 0 exact, 1..3 /0/x/4 is a SHA-256/384/512 hash */
     unsigned iid;      /* x of /0/x */
     uint8_t *expected; /* /0/x/4 */
     size_t expected_len;
@@ -189,64 +190,126 @@ static bool pinned_key_matches(peer_check *pc, const uint8_t *der, size_t len)
     return false;
 }
 
-/* The GnuTLS functions an RPK session's own verification needs. The program does not link
- * GnuTLS itself (only libcoap's GnuTLS flavour does): they are looked up in the loaded
- * libraries. NULL when one is missing (another TLS flavour of libcoap). */
-typedef void set_verify_fn(gnutls_session_t, gnutls_certificate_verify_function *);
-typedef gnutls_transport_ptr_t transport_ptr_fn(gnutls_session_t);
-typedef const gnutls_datum_t *peers_fn(gnutls_session_t, unsigned int *);
-
-static void *gnutls_symbol(const char *name)
+/* Matching Type 1..3 (LwM2M 1.1 /0/x/13, RFC 6698 2.1.3): whether the hash of `data` is
+ * /0/x/4. The hash is of what /0/x/4 would otherwise hold in full: the certificate (the whole
+ * DER, RFC 6698 selector 0) in certificate mode, the SubjectPublicKeyInfo in RPK mode. */
+static bool hash_matches(const peer_check *pc, const uint8_t *data, size_t len)
 {
-    void *self = dlopen(NULL, RTLD_LAZY); /* the program and the libraries it loaded */
-    if (self == NULL)
-        return NULL;
-    void *sym = dlsym(self, name);
-    dlclose(self);
-    return sym;
+    gnutls_digest_algorithm_t alg = pc->matching == 1   ? GNUTLS_DIG_SHA256
+                                    : pc->matching == 2 ? GNUTLS_DIG_SHA384
+                                                        : GNUTLS_DIG_SHA512;
+    uint8_t digest[64];
+    size_t digest_len = gnutls_hash_get_len(alg);
+    if (digest_len == 0 || digest_len > sizeof digest || digest_len != pc->expected_len)
+        return false;
+    if (gnutls_hash_fast(alg, data, len, digest) != 0)
+        return false;
+    return memcmp(digest, pc->expected, digest_len) == 0;
 }
 
-/* GnuTLS's verification of an RPK session (gnutls_session_set_verify_function): libcoap's
- * own one would refuse a certificate before check_server sees it, since an RPK session has no
- * CA to chain it to. 0 accepts, -1 refuses (libcoap then ends the handshake with an alert). */
-static int verify_pinned_key(gnutls_session_t gs)
+static const char *hash_name(int64_t matching)
 {
-    void *get_ptr_sym = gnutls_symbol("gnutls_transport_get_ptr");
-    void *get_peers_sym = gnutls_symbol("gnutls_certificate_get_peers");
-    if (get_ptr_sym == NULL || get_peers_sym == NULL)
-        return -1;
-    transport_ptr_fn *get_ptr;
-    peers_fn *get_peers;
-    memcpy(&get_ptr, &get_ptr_sym, sizeof get_ptr);
-    memcpy(&get_peers, &get_peers_sym, sizeof get_peers);
-    coap_session_t *s = get_ptr(gs); /* libcoap's transport pointer is its session */
+    return matching == 1 ? "SHA-256" : matching == 2 ? "SHA-384" : "SHA-512";
+}
+
+/* Whether certificate `cert` is valid now, for usage 1 names the SNI: what GnuTLS checks of a
+ * certificate given in full as its own trust anchor, checked here when only its hash is. */
+static bool certificate_fits(peer_check *pc, const lwm2m_certificate *cert, const char *whose)
+{
+    int64_t now = (int64_t)time(NULL);
+    if (now < cert->not_before || now > cert->not_after) {
+        snprintf(pc->refusal, sizeof pc->refusal, "%s is not valid now", whose);
+        return false;
+    }
+    size_t name_len = strlen(pc->name);
+    if (pc->usage == 1 && name_len > 0 &&
+        (cert->subject_cn.len != name_len ||
+         strncasecmp((const char *)cert->subject_cn.ptr, pc->name, name_len) != 0)) {
+        char cn[64];
+        printable(&cert->subject_cn, cn, sizeof cn);
+        snprintf(pc->refusal, sizeof pc->refusal, "%s names '%s', not the SNI '%.60s'", whose, cn,
+                 pc->name);
+        return false;
+    }
+    return true;
+}
+
+/* Matching Type 1..3: whether `der`, what the server presented, is what /0/x/4 is the hash of.
+ * RPK mode: its SubjectPublicKeyInfo, raw or in a certificate (as pinned_key_matches).
+ * Certificate mode (usages 1 and 3; consistency refuses a hashed trust anchor): the
+ * certificate, valid now and for usage 1 naming the SNI; a raw key cannot be matched to a
+ * hash of a certificate. */
+static bool hashed_peer_matches(peer_check *pc, const uint8_t *der, size_t len)
+{
+    lwm2m_public_key raw;
+    lwm2m_certificate cert;
+    bool is_raw = lwm2m_der_public_key(der, len, &raw, NULL) == LWM2M_OK;
+    bool is_cert = !is_raw && lwm2m_der_certificate(der, len, &cert, NULL) == LWM2M_OK;
+    const char *h = hash_name(pc->matching);
+    if (pc->mode == LWM2M_SECURITY_RPK) {
+        if (is_raw || is_cert) {
+            const lwm2m_public_key *k = is_raw ? &raw : &cert.public_key;
+            if (hash_matches(pc, k->spki.ptr, k->spki.len))
+                return true;
+            snprintf(pc->refusal, sizeof pc->refusal,
+                     "the %s hash of the server's public key%s differs from /0/%u/4 (Matching "
+                     "Type %lld)",
+                     h, is_raw ? "" : " (in its certificate)", pc->iid, (long long)pc->matching);
+            return false;
+        }
+    } else if (is_cert) {
+        if (!hash_matches(pc, der, len)) {
+            char cn[64];
+            printable(&cert.subject_cn, cn, sizeof cn);
+            snprintf(pc->refusal, sizeof pc->refusal,
+                     "the %s hash of the server's certificate (CN '%s') differs from /0/%u/4 "
+                     "(Matching Type %lld)",
+                     h, cn, pc->iid, (long long)pc->matching);
+            return false;
+        }
+        return certificate_fits(pc, &cert, "the server's certificate");
+    } else if (is_raw) {
+        snprintf(pc->refusal, sizeof pc->refusal,
+                 "the server presented a raw public key, /0/%u/4 is the %s hash of a certificate",
+                 pc->iid, h);
+        return false;
+    }
+    snprintf(pc->refusal, sizeof pc->refusal,
+             "the server presented neither a public key nor a certificate");
+    return false;
+}
+
+/* GnuTLS's verification of an RPK session, or of any session whose /0/x/4 is a hash
+ * (gnutls_session_set_verify_function): libcoap's own one would refuse a certificate before
+ * check_server sees it, since such a session has no CA to chain it to. 0 accepts, -1 refuses
+ * (libcoap then ends the handshake with an alert). */
+static int verify_own(gnutls_session_t gs)
+{
+    coap_session_t *s = gnutls_transport_get_ptr(gs); /* libcoap's transport pointer */
     peer_check *pc = s != NULL ? coap_session_get_app_data(s) : NULL;
     if (pc == NULL)
         return -1;
     unsigned int n = 0;
-    const gnutls_datum_t *peers = get_peers(gs, &n);
+    const gnutls_datum_t *peers = gnutls_certificate_get_peers(gs, &n);
     if (peers == NULL || n == 0) {
         snprintf(pc->refusal, sizeof pc->refusal, "the server presented no key");
         return -1;
     }
+    if (pc->matching != 0)
+        return hashed_peer_matches(pc, peers[0].data, peers[0].size) ? 0 : -1;
     return pinned_key_matches(pc, peers[0].data, peers[0].size) ? 0 : -1;
 }
 
-/* Gives the RPK session `s` the verification above. false when it cannot (not GnuTLS): then
- * libcoap's verification and check_server accept the pinned raw public key only. */
-static bool verify_rpk_by_key(coap_session_t *s)
+/* Gives session `s` the verification above. false when it cannot (not GnuTLS): then libcoap's
+ * verification and check_server apply. */
+static bool verify_by_own_function(coap_session_t *s)
 {
     coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
     gnutls_session_t gs = coap_session_get_tls(s, &lib);
-    void *set_sym = gnutls_symbol("gnutls_session_set_verify_function");
-    if (lib != COAP_TLS_LIBRARY_GNUTLS || gs == NULL || set_sym == NULL ||
-        gnutls_symbol("gnutls_transport_get_ptr") == NULL ||
-        gnutls_symbol("gnutls_certificate_get_peers") == NULL)
+    if (lib != COAP_TLS_LIBRARY_GNUTLS || gs == NULL)
         return false;
-    set_verify_fn *set_verify;
-    memcpy(&set_verify, &set_sym, sizeof set_verify);
     /* Overrides the credentials' function (libcoap's) for this session only. */
-    set_verify(gs, verify_pinned_key);
+    gnutls_session_set_verify_function(gs, verify_own);
     return true;
 }
 
@@ -361,13 +424,27 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
             cred->security_iid, cred->security_iid, cred->security_iid);
         return NULL;
     }
-    if (cred->matching_type != 0) {
-        say(why, why_cap, "Matching Type %lld (a hash in /0/%u/4) is not supported",
-            (long long)cred->matching_type, cred->security_iid);
+    if (cred->matching_type < 0 || cred->matching_type > 3) {
+        say(why, why_cap, "Matching Type %lld is not 0..3", (long long)cred->matching_type);
         return NULL;
     }
     if (!rpk && (cred->cert_usage < 0 || cred->cert_usage > 3)) {
         say(why, why_cap, "Certificate Usage %lld is not 0..3", (long long)cred->cert_usage);
+        return NULL;
+    }
+    bool hashed = cred->matching_type != 0;
+    if (hashed && !rpk && (cred->cert_usage == 0 || cred->cert_usage == 2)) {
+        say(why, why_cap,
+            "Certificate Usage %lld needs the CA in full in /0/%u/4, not a hash (Matching Type "
+            "%lld)",
+            (long long)cred->cert_usage, cred->security_iid, (long long)cred->matching_type);
+        return NULL;
+    }
+    if (hashed && cred->server.len != (size_t)(cred->matching_type == 1   ? 32
+                                               : cred->matching_type == 2 ? 48
+                                                                          : 64)) {
+        say(why, why_cap, "/0/%u/4 is not a %s hash (Matching Type %lld)", cred->security_iid,
+            hash_name(cred->matching_type), (long long)cred->matching_type);
         return NULL;
     }
     peer_check *pc = calloc(1, sizeof *pc);
@@ -381,6 +458,7 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
     memcpy(expected, cred->server.ptr, cred->server.len);
     pc->mode = cred->mode;
     pc->usage = cred->cert_usage;
+    pc->matching = cred->matching_type;
     pc->iid = cred->security_iid;
     pc->expected = expected;
     pc->expected_len = cred->server.len;
@@ -389,7 +467,12 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
         pc->name[cred->sni.len] = '\0';
     }
     unsigned iid = cred->security_iid;
-    if (rpk)
+    if (hashed)
+        snprintf(pc->requirement, sizeof pc->requirement,
+                 "the %s hash of its %s must equal /0/%u/4 (Matching Type %lld)",
+                 hash_name(cred->matching_type), rpk ? "public key" : "certificate", iid,
+                 (long long)cred->matching_type);
+    else if (rpk)
         snprintf(pc->requirement, sizeof pc->requirement,
                  "its public key, raw or in its certificate, must equal /0/%u/4 (RPK)", iid);
     else if (cred->cert_usage == 0 || cred->cert_usage == 2)
@@ -434,7 +517,7 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
      * that reads past a PKCS#8 key (it expects SEC1). With NONE, GnuTLS reads PKCS#8, SEC1 and
      * PKCS#1 keys itself, and the SubjectPublicKeyInfo is /0/x/3 as given. */
     setup.pki_key.key.asn1.private_key_type = COAP_ASN1_PKEY_NONE;
-    if (!rpk) {
+    if (!rpk && !hashed) {
         /* The trust anchor: the CA (usages 0, 2) or the server's own certificate (1, 3). */
         setup.pki_key.key.asn1.ca_cert = expected;
         setup.pki_key.key.asn1.ca_cert_len = pc->expected_len;
@@ -449,8 +532,13 @@ static coap_session_t *pki_session(coap_context_t *ctx, const coap_address_t *ds
     }
     /* Set before any answer can arrive: the handshake is checked during coap_io_process. */
     coap_session_set_app_data(s, pc);
-    if (rpk)
-        verify_rpk_by_key(s);
+    if ((rpk || hashed) && !verify_by_own_function(s) && hashed) {
+        /* Without it, nothing would compare the hash: libcoap's check has no trust anchor. */
+        lwm2m_net_session_release(s);
+        say(why, why_cap, "Matching Type %lld needs libcoap's GnuTLS flavour",
+            (long long)cred->matching_type);
+        return NULL;
+    }
     return s;
 }
 

@@ -31,13 +31,20 @@ typedef struct lwm2m_net_credentials {
     lwm2m_bytes own;       /* /0/x/3: PSK identity; own SubjectPublicKeyInfo (RPK); own
                               certificate (X.509 DER) */
     lwm2m_bytes server;    /* /0/x/4: the server's SubjectPublicKeyInfo (RPK); its certificate,
-                              or its CA for Certificate Usage 0 and 2 */
+                              or its CA for Certificate Usage 0 and 2; with Matching Type 1..3
+                              their SHA-256/384/512 hash */
     lwm2m_bytes secret;    /* /0/x/5: PSK key; private key DER (PKCS#8, SEC1 or PKCS#1) */
     int64_t cert_usage;    /* /0/x/15 (RFC 6698 0..3; LwM2M's default 3) */
-    int64_t matching_type; /* /0/x/13 (0 exact; the hashes 1..3 are refused) */
+    int64_t matching_type; /* /0/x/13 (0 exact; 1..3 hashes: of the SubjectPublicKeyInfo in
+                              RPK mode, of the whole DER certificate in certificate mode, usages
+                              1 and 3 only) */
     lwm2m_bytes sni;       /* /0/x/14; empty: the URI's host when it is a name */
     uint16_t security_iid; /* x, to name /0/x/4 in diagnostics */
 } lwm2m_net_credentials;
+
+/* The Matching Types (/0/x/13) lwm2m_net_session_for_uri applies, as
+ * lwm2m_capabilities.matching_types: exact, SHA-256, SHA-384, SHA-512. */
+#define LWM2M_NET_MATCHING_TYPES ((1u << 0) | (1u << 1) | (1u << 2) | (1u << 3))
 
 /* Credentials of `mode` with the defaults (Certificate Usage 3, exact match). */
 lwm2m_net_credentials lwm2m_net_credentials_init(int mode, uint16_t security_iid);
@@ -49,8 +56,10 @@ lwm2m_net_credentials lwm2m_net_credentials_init(int mode, uint16_t security_iid
  * certificate (own certificate and key; the server's certificate must equal /0/x/4 for
  * Certificate Usage 1 and 3, chain to the CA in /0/x/4 for 0 and 2, be valid now, and carry the
  * name /0/x/14 when that is set, except for usage 3; a raw public key presented instead must be
- * the key of /0/x/4 for usages 1 and 3 and is refused for 0 and 2). Host a name or an IPv4 or
- * IPv6 literal.
+ * the key of /0/x/4 for usages 1 and 3 and is refused for 0 and 2). With Matching Type 1..3,
+ * "equal to /0/x/4" is "whose SHA-256/384/512 hash is /0/x/4" (of the SubjectPublicKeyInfo in
+ * RPK mode, of the DER certificate in certificate mode; usages 0 and 2 refused: no CA to chain
+ * to). Host a name or an IPv4 or IPv6 literal.
  * NULL, with the reason in why (why_cap > 0), when the URI does not parse, its scheme does not
  * fit the mode, the host does not resolve or the credentials cannot be used. The session
  * carries what its handshake checks: give it back with lwm2m_net_session_release. */

@@ -165,6 +165,43 @@ refused cert-u3-rawkey-other "DTLS handshake refused: the server's raw public ke
 cert cert-u1-rawkey-sni "$rpk_any_port" "$c/srv.crt.der" "$(usage 1),{\"n\":\"0/1/14\",\"vs\":\"dm.example\"}"
 refused cert-u1-rawkey-sni "the certificate in /0/1/4 names 'srv', not the SNI 'dm.example'"
 
+# Matching Type /0/1/13 1..3: /0/1/4 is the SHA-256/384/512 hash of the server's
+# SubjectPublicKeyInfo (RPK mode) or of its whole DER certificate (certificate mode, RFC 6698
+# selector 0), compared with what the server presents.
+hash() { # $1 file, $2 256|384|512: writes and names $1.sha$2
+  openssl dgst "-sha$2" -binary "$1" >"$1.sha$2" || { echo "openssl dgst failed" >&2; exit 1; }
+  echo "$1.sha$2"
+}
+matching() { echo ",{\"n\":\"0/1/13\",\"v\":$1}"; }
+try_server rpk-sha256 "$rpk_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$(hash "$c/srv.pub.der" 256)" "$(matching 1)"
+reached rpk-sha256
+try_server rpk-sha512 "$rpk_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$(hash "$c/srv.pub.der" 512)" "$(matching 3)"
+reached rpk-sha512
+try_server rpk-sha256-wrong "$rpk_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$(hash "$c/other.pub.der" 256)" "$(matching 1)"
+refused rpk-sha256-wrong "DTLS handshake refused: the SHA-256 hash of the server's public key differs from /0/1/4 (Matching Type 1)"
+# a hash of another size than the Matching Type's: refused before any handshake
+try_server rpk-sha-size "$rpk_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$c/srv.pub.der.sha512" "$(matching 1)"
+refused rpk-sha-size "/0/1/4 is not a SHA-256 hash (Matching Type 1)"
+# the certificate server: the hash of the key in its certificate (server.pub.der)
+try_server rpk-sha256-cert "$cert_port" $RPK "$c/dev.pub.der" "$c/dev.key.der" "$(hash "$c/server.pub.der" 256)" "$(matching 1)"
+reached rpk-sha256-cert
+# Certificate mode, usage 3 (default) and 1: the hash of the server's certificate.
+cert cert-u3-sha256 "$cert_port" "$(hash "$c/server.crt.der" 256)" "$(matching 1)"
+reached cert-u3-sha256
+cert cert-u1-sha384 "$cert_port" "$(hash "$c/server.crt.der" 384)" "$(matching 2)$(usage 1)"
+reached cert-u1-sha384
+cert cert-u3-sha256-wrong "$cert_port" "$(hash "$c/sibling.crt.der" 256)" "$(matching 1)"
+refused cert-u3-sha256-wrong "DTLS handshake refused: the SHA-256 hash of the server's certificate (CN 'server') differs from /0/1/4 (Matching Type 1)"
+cert cert-u1-sha256-sni "$cert_port" "$c/server.crt.der.sha256" "$(matching 1)$(usage 1),{\"n\":\"0/1/14\",\"vs\":\"dm.example\"}"
+refused cert-u1-sha256-sni "the server's certificate names 'server', not the SNI 'dm.example'"
+cert cert-u3-sha256-expired "$expired_port" "$(hash "$c/expired.crt.der" 256)" "$(matching 1)"
+refused cert-u3-sha256-expired "the server's certificate is not valid now"
+# a raw key cannot be matched with the hash of a certificate; a hashed CA is not supported
+cert cert-u3-sha256-rawkey "$rpk_any_port" "$(hash "$c/srv.crt.der" 256)" "$(matching 1)"
+refused cert-u3-sha256-rawkey "the server presented a raw public key, /0/1/4 is the SHA-256 hash of a certificate"
+cert cert-u2-sha256 "$cert_port" "$(hash "$c/ca.crt.der" 256)" "$(matching 1)$(usage 2)"
+refused cert-u2-sha256 "Certificate Usage 2 needs the CA in full in /0/1/4, not a hash (Matching Type 1)"
+
 # The bootstrap link: the factory Bootstrap-Server account from the options (DER or PEM files).
 try_bs() { # $1 name, $2 DTLS port, options...
   local name=$1 port=$2

@@ -505,6 +505,72 @@ static void test_seed_example(void **state)
     expect(m, &single_no_acl, LWM2M_RULE_ACL_UNSUPPORTED, "/2");
 }
 
+/* Matching Types 1..3: /0/x/4 is a hash of exactly its size; the client declaring all four
+ * (lwm2m-client: LWM2M_NET_MATCHING_TYPES) accepts them; a hashed trust anchor is refused. */
+static void test_matching_types(void **state)
+{
+    lwm2m_model *m = *state;
+    lwm2m_capabilities all = pk_caps;
+    all.matching_types = 0x0F; /* exact, SHA-256, SHA-384, SHA-512 */
+    static const size_t sizes[] = {32, 48, 64};
+    static const size_t wrong[] = {0, 1, 31, 33, 47, 49, 63, 65, 91};
+    uint8_t hash[96];
+    memset(hash, 0xA5, sizeof hash);
+    for (int mode = LWM2M_SECURITY_RPK; mode <= LWM2M_SECURITY_CERTIFICATE; mode++) {
+        if (mode == LWM2M_SECURITY_RPK)
+            add_rpk_account(m, 1, 101);
+        else
+            add_cert_account(m, 1, 101);
+        for (unsigned t = 1; t <= 3; t++) {
+            set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(t));
+            /* the length of its own hash only */
+            for (unsigned other = 0; other < 3; other++) {
+                set_bytes(m, lwm2m_path_res(0, 1, 4), hash, sizes[other]);
+                if (other + 1 == t) {
+                    expect(m, &all, LWM2M_CONSISTENT, "/");
+                } else {
+                    char msg[64];
+                    snprintf(msg, sizeof msg, "Matching Type %u needs a %zu-byte hash, not %zu", t,
+                             sizes[t - 1], sizes[other]);
+                    expect_msg(m, &all, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4", msg);
+                }
+            }
+            for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+                set_bytes(m, lwm2m_path_res(0, 1, 4), hash, wrong[i]);
+                /* 0 bytes: an empty /0/x/4 is a missing one */
+                expect(m, &all,
+                       wrong[i] == 0 ? LWM2M_RULE_MISSING_RESOURCE : LWM2M_RULE_BAD_KEY_MATERIAL,
+                       "/0/1/4");
+            }
+        }
+        /* a hash is not read as a key or certificate: the full key in /0/x/4 is refused too */
+        set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(1));
+        if (mode == LWM2M_SECURITY_RPK)
+            set_bytes(m, lwm2m_path_res(0, 1, 4), RPK_PUB, sizeof RPK_PUB);
+        else
+            set_bytes(m, lwm2m_path_res(0, 1, 4), CERT, sizeof CERT);
+        expect_msg(m, &all, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4", "needs a 32-byte hash");
+        /* no Matching Type 4 */
+        set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(4));
+        set_bytes(m, lwm2m_path_res(0, 1, 4), hash, 32);
+        expect_msg(m, &all, LWM2M_RULE_BAD_SECURITY_PARAMETER, "/0/1/13",
+                   "Matching Type 4 outside 0..3");
+        /* exact match keeps reading /0/x/4 as the key or certificate */
+        set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(0));
+        expect(m, &all, LWM2M_RULE_BAD_KEY_MATERIAL, "/0/1/4");
+    }
+    /* certificate mode: the server's certificate by hash (usages 1, 3), not a CA (0, 2) */
+    set(m, lwm2m_path_res(0, 1, 13), lwm2m_value_uint(1));
+    for (unsigned usage = 0; usage <= 3; usage++) {
+        set(m, lwm2m_path_res(0, 1, 15), lwm2m_value_uint(usage));
+        if (usage == 1 || usage == 3)
+            expect(m, &all, LWM2M_CONSISTENT, "/");
+        else
+            expect_msg(m, &all, LWM2M_RULE_UNSUPPORTED_SECURITY_PARAMETER, "/0/1/4",
+                       "needs the CA certificate in full, not a hash (Matching Type 1)");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rpk_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_security_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificate_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_matching_types, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
