@@ -44,6 +44,7 @@ mk rpk e2e-rpk                 # a. RPK client
 mk cert e2e-x509               # a. X.509 client (CN = its endpoint name)
 mk rpk e2e-nosec-rpk           # b. NoSec bootstrap, then RPK
 mk cert e2e-nosec-x509         # b. NoSec bootstrap, then X.509
+mk rpk e2e-hash-rpk            # b. the same with the server's key as a SHA-256 hash (Matching Type 1)
 mk rpk e2e-thief               # c. the key lwm2m-server knows for e2e-thief (it gets e2e-rpk's)
 mk cert e2e-rogue --ca otherca # c. a certificate from a CA neither server trusts
 mk cert e2e-rogue-bs --ca otherca
@@ -55,6 +56,7 @@ sec e2e-rpk --rpk-public-key "$c/e2e-rpk.pub.der"
 sec e2e-x509 --x509
 sec e2e-nosec-rpk --rpk-public-key "$c/e2e-nosec-rpk.pub.der"
 sec e2e-nosec-x509 --x509
+sec e2e-hash-rpk --rpk-public-key "$c/e2e-hash-rpk.pub.der"
 sec e2e-thief --rpk-public-key "$c/e2e-thief.pub.der"
 sec e2e-rogue --x509
 "$bin/lwm2m-server" --listen 127.0.0.1:0 --dtls-listen 127.0.0.1:0 --http 127.0.0.1:0 \
@@ -84,6 +86,8 @@ bsconf e2e-rpk "\"rpk\":{\"publicKey\":\"$(hex "$c/e2e-rpk.pub.der")\"}" 1 \
 bsconf e2e-x509 '"x509":{}' 2 "$c/e2e-x509.crt.der" "$c/ca.crt.der" "$c/e2e-x509.key.der" "$usage2"
 bsconf e2e-nosec-rpk "" 1 "$c/e2e-nosec-rpk.pub.der" "$c/dmserver.pub.der" "$c/e2e-nosec-rpk.key.der"
 bsconf e2e-nosec-x509 "" 2 "$c/e2e-nosec-x509.crt.der" "$c/dmserver.crt.der" "$c/e2e-nosec-x509.key.der"
+openssl dgst -sha256 -binary "$c/dmserver.pub.der" >"$c/dmserver.pub.sha256" || abort "openssl dgst"
+bsconf e2e-hash-rpk "" 1 "$c/e2e-hash-rpk.pub.der" "$c/dmserver.pub.sha256" "$c/e2e-hash-rpk.key.der" ',"13":1'
 bsconf e2e-thief "" 1 "$c/e2e-rpk.pub.der" "$c/dmserver.pub.der" "$c/e2e-rpk.key.der"
 bsconf e2e-rogue "" 2 "$c/e2e-rogue.crt.der" "$c/ca.crt.der" "$c/e2e-rogue.key.der" "$usage2"
 bsconf e2e-rogue-bs '"x509":{}' 2 "$c/e2e-rogue-bs.crt.der" "$c/ca.crt.der" "$c/e2e-rogue-bs.key.der" "$usage2"
@@ -109,6 +113,7 @@ client e2e-x509 -b "coaps://127.0.0.1:$bsd" --bs-cert "$c/e2e-x509.crt.pem" \
   --bs-key "$c/e2e-x509.key.pem" --bs-server-cert "$c/bsserver.crt.der"
 client e2e-nosec-rpk -b "coap://127.0.0.1:$bs"
 client e2e-nosec-x509 -b "coap://127.0.0.1:$bs"
+client e2e-hash-rpk -b "coap://127.0.0.1:$bs"
 client e2e-thief -b "coap://127.0.0.1:$bs"
 client e2e-rogue -b "coap://127.0.0.1:$bs"
 client e2e-rogue-bs -b "coaps://127.0.0.1:$bsd" --bs-cert "$c/e2e-rogue-bs.crt.der" \
@@ -152,6 +157,9 @@ success e2e-x509 x509:e2e-x509 coaps
 # b. NoSec bootstrap that provisions the credentials.
 success e2e-nosec-rpk rpk:e2e-nosec-rpk coap
 success e2e-nosec-x509 x509:e2e-nosec-x509 coap
+# Matching Type 1: /0/1/4 is the SHA-256 of the server's key; Finish accepts it, the handshake
+# checks the hash of the key the server's certificate carries.
+success e2e-hash-rpk rpk:e2e-hash-rpk coap
 
 # ---- c: refusals ----------------------------------------------------------------------------
 # Another endpoint's key pair for the server link: the handshake succeeds (the key is known),
@@ -173,7 +181,7 @@ done
 grep -q "event=registered endpoint=e2e-\(thief\|rogue\)" "$work/server.log" && ko "a refused client registered" || ok
 
 if [ "$fail" -gt 0 ]; then
-  for f in server bs e2e-rpk e2e-x509 e2e-nosec-rpk e2e-nosec-x509 e2e-thief e2e-rogue e2e-rogue-bs; do
+  for f in server bs e2e-rpk e2e-x509 e2e-nosec-rpk e2e-nosec-x509 e2e-hash-rpk e2e-thief e2e-rogue e2e-rogue-bs; do
     echo "---- $f.log"
     tail -n 15 "$work/$f.log"
   done
