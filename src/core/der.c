@@ -801,6 +801,11 @@ static bool read_ec_private_key(const uint8_t *der, size_t len, lwm2m_private_ke
     if (in.left != 0)
         return fail(why, "ECPrivateKey: unexpected element");
     size_t f = curve_bytes(out->curve);
+    /* GnuTLS 3.7 writes the scalar like an INTEGER: a 0x00 before a first byte >= 0x80, so
+     * half of its P-256 keys are 33 bytes. RFC 5915 says 32, but refusing keys a common stack
+     * makes would fail real devices at Finish: one such zero is accepted. */
+    if (f != 0 && key.len == f + 1 && key.body[0] == 0x00 && (key.body[1] & 0x80) != 0)
+        key.len--;
     if (key.len == 0 || (f != 0 && key.len > f))
         return fail(why, "EC private key of the wrong size for its curve");
     out->bits = curve_bits(out->curve);
