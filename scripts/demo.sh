@@ -95,7 +95,12 @@ wait_registered() { # ep [old id]
   while [ $SECONDS -lt $end ]; do
     local id
     id=$(reg_id "$1")
-    [ -n "$id" ] && [ "$id" != "${2:-}" ] && { api show "$1" 2>/dev/null; return 0; }
+    if [ -n "$id" ] && [ "$id" != "${2:-}" ]; then
+      # `show` is a second API call: only a registration it returns in full counts.
+      local reg
+      reg=$(api show "$1" 2>/dev/null) && echo "$reg" | grep -q '"secure": ' &&
+        { echo "$reg"; return 0; }
+    fi
     sleep 0.2
   done
   return 1
