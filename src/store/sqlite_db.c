@@ -122,15 +122,17 @@ static void show_identity(const uint8_t *p, size_t len, char *out, size_t cap)
         snprintf(out + o, cap - o, "%02x", p[i]);
 }
 
-int store_sqlite_check_owner(store_sqlite *st, int id, const char *name, const uint8_t *identity,
-                             size_t len)
+/* Whether the credential `cred` (a PSK identity when `is_key` is false, else a public key) is
+ * bound to an endpoint other than `name`, through the statement `id`. */
+static int check_credential_owner(store_sqlite *st, int id, const char *name, const uint8_t *cred,
+                                  size_t len, bool is_key)
 {
     sqlite3_stmt *s;
     int rc = store_sqlite_acquire(st, id, &s);
     if (rc != SQLITE_OK)
         return store_sqlite_fail(st, rc, "endpoint '%s'", name);
-    /* len is 1..128 here: an int. */
-    rc = sqlite3_bind_blob(s, 1, identity, (int)len, SQLITE_STATIC);
+    /* len is 1..128 (identity) or 1..1024 (key) here: an int. */
+    rc = sqlite3_bind_blob(s, 1, cred, (int)len, SQLITE_STATIC);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK)
@@ -138,11 +140,19 @@ int store_sqlite_check_owner(store_sqlite *st, int id, const char *name, const u
     int out = LWM2M_OK;
     if (rc == SQLITE_ROW) {
         const unsigned char *owner = sqlite3_column_text(s, 0);
-        char shown[2 * IDENTITY_MAX + 3];
-        show_identity(identity, len, shown, sizeof shown);
-        out = store_sqlite_note(st, LWM2M_ERR_EXISTS,
-                                "endpoint '%s': psk identity '%s' already belongs to endpoint '%s'",
-                                name, shown, owner != NULL ? (const char *)owner : "?");
+        const char *who = owner != NULL ? (const char *)owner : "?";
+        if (is_key) {
+            out = store_sqlite_note(st, LWM2M_ERR_EXISTS,
+                                    "endpoint '%s': public key already belongs to endpoint '%s'",
+                                    name, who);
+        } else {
+            char shown[2 * IDENTITY_MAX + 3];
+            show_identity(cred, len, shown, sizeof shown);
+            out = store_sqlite_note(
+                st, LWM2M_ERR_EXISTS,
+                "endpoint '%s': psk identity '%s' already belongs to endpoint '%s'", name, shown,
+                who);
+        }
     } else if (rc != SQLITE_DONE) {
         out = store_sqlite_fail(st, rc, "endpoint '%s'", name);
     }
@@ -150,30 +160,16 @@ int store_sqlite_check_owner(store_sqlite *st, int id, const char *name, const u
     return out;
 }
 
+int store_sqlite_check_owner(store_sqlite *st, int id, const char *name, const uint8_t *identity,
+                             size_t len)
+{
+    return check_credential_owner(st, id, name, identity, len, false);
+}
+
 int store_sqlite_check_key_owner(store_sqlite *st, int id, const char *name, const uint8_t *key,
                                  size_t len)
 {
-    sqlite3_stmt *s;
-    int rc = store_sqlite_acquire(st, id, &s);
-    if (rc != SQLITE_OK)
-        return store_sqlite_fail(st, rc, "endpoint '%s'", name);
-    /* len is 1..1024 here: an int. */
-    rc = sqlite3_bind_blob(s, 1, key, (int)len, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    int out = LWM2M_OK;
-    if (rc == SQLITE_ROW) {
-        const unsigned char *owner = sqlite3_column_text(s, 0);
-        out = store_sqlite_note(st, LWM2M_ERR_EXISTS,
-                                "endpoint '%s': public key already belongs to endpoint '%s'", name,
-                                owner != NULL ? (const char *)owner : "?");
-    } else if (rc != SQLITE_DONE) {
-        out = store_sqlite_fail(st, rc, "endpoint '%s'", name);
-    }
-    store_sqlite_release(st, id, s);
-    return out;
+    return check_credential_owner(st, id, name, key, len, true);
 }
 
 static int enable_wal(store_sqlite *st)

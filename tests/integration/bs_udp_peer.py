@@ -54,29 +54,14 @@ def code_str(c):
 
 # ---- framing -------------------------------------------------------------------------------
 
-def encode_options(opts):
-    out, last = b"", 0
-    for num, val in sorted(opts, key=lambda o: o[0]):
-        delta, last = num - last, num
-
-        def ext(n):
-            if n < 13:
-                return n, b""
-            if n < 269:
-                return 13, bytes([n - 13])
-            return 14, struct.pack("!H", n - 269)
-        d, dx = ext(delta)
-        n, lx = ext(len(val))
-        out += bytes([(d << 4) | n]) + dx + lx + val
-    return out
+# Options and frames are built by the same hand-written code as the independent Bootstrap
+# Server peer (bs_peer.py, next to this file): no libcoap and none of the project's C.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bs_peer import encode_options, frame as bs_peer_frame  # noqa: E402,F401
 
 
 def frame(mtype, c, mid, token=b"", opts=(), payload=b""):
-    head = bytes([0x40 | (mtype << 4) | len(token), c]) + struct.pack("!H", mid) + token
-    body = encode_options(list(opts))
-    if payload:
-        body += b"\xff" + payload
-    return head + body
+    return bs_peer_frame(mtype, c, mid, token, opts, payload)
 
 
 class Msg:

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "temp_dir.h"
 #include <sqlite3.h>
 
 #include "lwm2m/bs_config.h"
@@ -35,8 +37,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_bs_store_XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (temp_dir_make(f->dir, sizeof f->dir, "test_bs_store") != 0) {
         free(f);
         return -1;
     }
@@ -55,21 +56,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     lwm2m_bs_store_close(f->s);
-    DIR *d = opendir(f->dir);
-    if (d != NULL) {
-        struct dirent *de;
-        char p[512];
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-            chmod(p, 0600);
-            if (remove(p) != 0)
-                rmdir(p);
-        }
-        closedir(d);
-    }
-    rmdir(f->dir);
+    temp_dir_remove(f->dir);
     free(f);
     return 0;
 }
